@@ -29,8 +29,10 @@ public final class RealServers {
     public static synchronized Map<String, String> startOnce() {
         synchronized (System.getProperties()) {
             if (System.getProperty(STARTED) == null) {
-                Running servers = start(List.of(
-                        new PostgresServer(), new RedisServer(), new OpenSearchServer(), new MailServer()));
+                MailServer mail = new MailServer();
+                // The app talks SMTP through the fault proxy, so tests can make chosen recipients fail (see its Javadoc).
+                Running servers = start(List.of(new PostgresServer(), new RedisServer(), new OpenSearchServer(), mail,
+                        new FaultInjectingSmtpProxy(mail.smtpPort())));
                 Runtime.getRuntime().addShutdownHook(new Thread(servers::close, "test-servers-stop"));
                 servers.config().forEach((key, value) -> System.setProperty(PREFIX + key, value));
                 System.setProperty(STARTED, "true");

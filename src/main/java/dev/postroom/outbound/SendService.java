@@ -1,0 +1,58 @@
+package dev.postroom.outbound;
+
+import dev.postroom.outbound.EmailLogRepository.Accepted;
+import io.smallrye.mutiny.Uni;
+import io.vertx.pgclient.PgException;
+import jakarta.enterprise.context.ApplicationScoped;
+import org.jboss.logging.Logger;
+
+import java.util.UUID;
+
+/**
+ * Accepts an email for delivery: validates it, writes its log row (the outbox) and queues its job. Answers only once
+ * both are durable; if either store is down, nothing is kept and the caller gets a
+ * {@link QueueUnavailableException}.
+ */
+@ApplicationScoped
+public class SendService {
+
+    private static final Logger LOG = Logger.getLogger(SendService.class);
+
+    private final SendRequestValidator validator;
+    private final EmailLogRepository log;
+    private final JobQueue queue;
+    private final OutboundConfig config;
+
+    public SendService(SendRequestValidator validator, EmailLogRepository log, JobQueue queue, OutboundConfig config) {
+        this.validator = validator;
+        this.log = log;
+        this.queue = queue;
+        this.config = config;
+    }
+
+    public Uni<Accepted> accept(String owner, SendRequest request, String idempotencyKey, String requestId) {
+        OutgoingEmail email = validator.validate(request);
+        UUID id = UUID.randomUUID();
+        return log.insert(id, owner, email, requestId, idempotencyKey, config.delivery().requeueAfter())
+                .onFailure(SendService::isUnreachable)
+                .transform(failure -> new QueueUnavailableException("PostgreSQL", failure))
+                .chain(accepted -> accepted.replayed() ? Uni.createFrom().item(accepted) : enqueue(accepted));
+    }
+
+    /** A store that can't be reached, as opposed to an error in what we asked of it (which is a bug: 500). */
+    private static boolean isUnreachable(Throwable failure) {
+        return !(failure instanceof IdempotencyConflictException) && !(failure instanceof PgException);
+    }
+
+    private Uni<Accepted> enqueue(Accepted accepted) {
+        return queue.enqueue(accepted.id())
+                .replaceWith(accepted)
+                .onFailure().recoverWithUni(failure -> {
+                    LOG.warnf("could not queue email %s (%s); taking its log row back", accepted.id(), failure.getMessage());
+                    // If this delete fails too, the row stays queued and the sweeper sends it once the stores are back.
+                    return log.deleteQueued(accepted.id())
+                            .onFailure().recoverWithNull()
+                            .chain(() -> Uni.createFrom().failure(new QueueUnavailableException("Redis", failure)));
+                });
+    }
+}
