@@ -35,10 +35,21 @@ OUTBOUND_PHASES="${OUTBOUND_PHASES:-accept e2e}"  # bench.sh phases for the defa
 # GC pauses are logged to <run>/gc.log (GC_LOG=1) to explain latency tails; the logging itself costs nothing measurable.
 JVM_OPTS="${JVM_OPTS:--XX:+UseParallelGC -Xms512m -Xmx1g -XX:+ExitOnOutOfMemoryError}"
 GC_LOG="${GC_LOG:-1}"
+# Readiness without Elasticsearch (nothing listens on 127.0.0.1:9200 here; the outbound side does not use it).
+# QUARKUS_ELASTICSEARCH_HEALTH_ENABLED=false is passed as asked, but quarkus.elasticsearch.health.enabled is a
+# BUILD_TIME property (Quarkus 3.34 config model), so it has no effect on an already built jar. The runtime switch
+# is SmallRye Health's per-class quarkus.smallrye-health.check."<class>".enabled (RUN_TIME), given here as a
+# system property because env var names cannot carry the dotted, mixed-case class name.
+ES_HEALTH_CLASS="${ES_HEALTH_CLASS:-io.quarkus.elasticsearch.restclient.lowlevel.runtime.health.ElasticsearchHealthCheck}"
+# Fallback: readiness 503 whose only DOWN checks have names matching this (case-insensitive) regex counts as ready
+# (with a warning in postroom-start.txt), e.g. for Postroom's own search/mirror checks. Empty = strict 200 only.
+READY_IGNORE_DOWN="${READY_IGNORE_DOWN:-elasticsearch|opensearch}"
 
 # Postroom's tables, emptied by bench.sh's RESET_CMD (TRUNCATE ... CASCADE) and vacuumed by PRE_GET_CMD.
-# The names are not final yet: keep this list in line with src/main/resources/db/migration.
-POSTROOM_TABLES="${POSTROOM_TABLES:-email_log email_attempt idempotency_key}"
+# The names are not final yet: keep this list in line with src/main/resources/db/migration. The planned list was
+# "email_log email_attempt idempotency_key"; V1__email_log.sql (21 Nov) keeps the idempotency key as a column of
+# email_log instead, so there is no such table. Every run checks that each listed table exists and stops if not.
+POSTROOM_TABLES="${POSTROOM_TABLES:-email_log email_attempt}"
 # Optional extra reset for Postroom's Redis state (appended to RESET_CMD with &&), e.g.
 #   POSTROOM_REDIS_RESET_CMD="redis-cli -h 127.0.0.1 --scan --pattern 'postroom:*' | xargs -r redis-cli -h 127.0.0.1 del"
 POSTROOM_REDIS_RESET_CMD="${POSTROOM_REDIS_RESET_CMD:-}"
@@ -73,17 +84,15 @@ LOGS_WARMUP="${LOGS_WARMUP:-5s}"      # wrk -c4 on page 1 and on the deep page b
 
 # The seed: one INSERT ... SELECT FROM generate_series. psql variables: rows, today, days, failed_every, owner.
 # Keep the column list in line with the final email_log schema. Every row is final ('sent' or 'failed'):
-# bench.sh waits for today's rows to be final before it measures. Ids are time-ordered (UUIDv7 layout from
-# created_at), which is harmless if Postroom uses random v4 ids and realistic if it uses v7.
+# bench.sh waits for today's rows to be final before it measures. Ids are random v4 UUIDs, like the ones
+# POST /send hands out (checked 21 Nov); the listing orders by (created_at, id).
 read -r -d '' SEED_SQL <<'SQL' || true
 SET synchronous_commit = off;
 SELECT setseed(0.4242);
 INSERT INTO email_log (id, owner, to_addresses, cc_addresses, bcc_addresses, from_address, reply_to,
                        subject, text_body, html_body, status, attempts, created_at, next_attempt_at,
                        sent_at, failed_at, error_code, error_message, request_id)
-SELECT encode(set_bit(set_bit(overlay(uuid_send(gen_random_uuid())
-              placing substring(int8send(floor(extract(epoch FROM s.created_at) * 1000)::bigint) FROM 3)
-              FROM 1 FOR 6), 52, 1), 53, 1), 'hex')::uuid,
+SELECT gen_random_uuid(),
        :'owner',
        ARRAY['recipient' || (s.g % 5000) || '@example.com'],
        '{}', '{}', NULL, NULL,
@@ -206,7 +215,7 @@ QUARKUS_ELASTICSEARCH_HEALTH_ENABLED=false
 QUARKUS_MAILER_HOST=127.0.0.1
 QUARKUS_MAILER_PORT=2525
 POSTROOM_API_KEYS=$POSTROOM_KEY_NAME:$POSTROOM_API_KEY
-POSTROOM_OUTBOUND_RATE_LIMIT_PER_MINUTE=100000000
+POSTROOM_OUTBOUND_RATE_LIMIT_PER_WINDOW=100000000
 QUARKUS_HTTP_PORT=$POSTROOM_PORT
 QUARKUS_HTTP_HOST=127.0.0.1
 JAVA_OPTS=$JVM_OPTS
@@ -220,14 +229,25 @@ postroom_start() {  # $1 = directory for postroom.log, gc.log, postroom-start.tx
   ! port_open "$POSTROOM_PORT" || die "port $POSTROOM_PORT is in use"
   read -r -a jvm <<<"$JVM_OPTS"
   [[ "$GC_LOG" == 1 ]] && jvm+=("-Xlog:gc:file=$out/gc.log:uptime")
+  [[ -n "$ES_HEALTH_CLASS" ]] && jvm+=("-Dquarkus.smallrye-health.check.\"$ES_HEALTH_CLASS\".enabled=false")
   mapfile -t envs < <(postroom_env)
   t0=$(date +%s.%N)
   (cd "$APP_RUN_DIR" && exec env "${envs[@]}" "$JAVA" "${jvm[@]}" -jar quarkus-app/quarkus-run.jar) >"$out/postroom.log" 2>&1 &
   PR_PID=$!
-  for ((i = 0; i < READY_TIMEOUT * 5; i++)); do
-    if curl -fsS -o /dev/null --max-time 2 "$PR_URL/q/health/ready" 2>/dev/null; then
+  local code body ready_note=""
+  for ((i = 0; i < READY_TIMEOUT * 2; i++)); do
+    body="$(curl -sS --max-time 2 -w '\n%{http_code}' "$PR_URL/q/health/ready" 2>/dev/null || true)"
+    code="${body##*$'\n'}"; body="${body%$'\n'*}"
+    if [[ "$code" == 503 && -n "$READY_IGNORE_DOWN" ]] && jq -e --arg re "$READY_IGNORE_DOWN" \
+         '[.checks[] | select(.status != "UP")] | length > 0 and all(.name | test($re; "i"))' <<<"$body" >/dev/null 2>&1; then
+      ready_note="readiness 503 only because of: $(jq -r '[.checks[] | select(.status != "UP") | .name] | join(", ")' <<<"$body") (ignored, READY_IGNORE_DOWN)"
+      log "WARNING: $ready_note"
+      code=200
+    fi
+    if [[ "$code" == 200 ]]; then
       {
         echo "pid: $PR_PID"
+        [[ -n "$ready_note" ]] && echo "WARNING: $ready_note"
         echo "ready_after_s: $(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN{printf "%.1f", b-a}')"
         echo "java: $JAVA ($("$JAVA" -version 2>&1 | head -1))"
         echo "cmd: java ${jvm[*]} -jar quarkus-app/quarkus-run.jar (cwd $APP_RUN_DIR)"
@@ -239,10 +259,10 @@ postroom_start() {  # $1 = directory for postroom.log, gc.log, postroom-start.tx
     if ! kill -0 "$PR_PID" 2>/dev/null; then
       tail -n 40 "$out/postroom.log" >&2; PR_PID=""; die "Postroom exited during start-up (log: $out/postroom.log)"
     fi
-    sleep 0.2
+    sleep 0.5
   done
-  tail -n 40 "$out/postroom.log" >&2
-  die "Postroom not ready after ${READY_TIMEOUT}s (log: $out/postroom.log; readiness: $(curl -sS --max-time 2 "$PR_URL/q/health/ready" 2>&1 | head -c 400))"
+  tail -n 5 "$out/postroom.log" | cut -c1-400 >&2
+  die "Postroom not ready after ${READY_TIMEOUT}s (log: $out/postroom.log; readiness: $(jq -c '[.checks[] | {name, status}]' <<<"$body" 2>/dev/null || head -c 400 <<<"$body"))"
 }
 postroom_stop() {
   local p="$PR_PID" i

@@ -35,6 +35,11 @@ public final class RealServers {
                         new FaultInjectingSmtpProxy(mail.smtpPort())));
                 Runtime.getRuntime().addShutdownHook(new Thread(servers::close, "test-servers-stop"));
                 servers.config().forEach((key, value) -> System.setProperty(PREFIX + key, value));
+                // A fixed port for the app under test, known before it starts: OAuth redirect URIs and webhook URLs
+                // are built from postroom.public-url, which must name the port the app really listens on.
+                int appPort = FreePort.find();
+                System.setProperty(PREFIX + "quarkus.http.test-port", String.valueOf(appPort));
+                System.setProperty(PREFIX + "postroom.public-url", "http://localhost:" + appPort);
                 System.setProperty(STARTED, "true");
             }
         }

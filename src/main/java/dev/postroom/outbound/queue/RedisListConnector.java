@@ -132,6 +132,9 @@ public class RedisListConnector implements InboundConnector, OutboundConnector {
                 .blmove(queue.list(), queue.processing(instance), Position.RIGHT, Position.LEFT, pollTimeout)
                 .map(Optional::ofNullable)
                 .onFailure().recoverWithUni(failure -> {
+                    if (!running.get()) {
+                        return Uni.createFrom().item(Optional.<String>empty()); // shutting down: the pool is closing
+                    }
                     LOG.warnf("cannot take from Redis list %s (%s); trying again in %s", queue.list(), failure.getMessage(), RETRY_AFTER_ERROR);
                     return Uni.createFrom().item(Optional.<String>empty()).onItem().delayIt().by(RETRY_AFTER_ERROR);
                 });
