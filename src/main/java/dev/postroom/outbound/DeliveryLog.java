@@ -40,18 +40,22 @@ public class DeliveryLog {
     public record Summary(long total, long sent, long failed, long pending) {
     }
 
-    public record Page(List<LogEntry> entries, long total, Summary today) {
+    /** {@code more}: entries follow this page. */
+    public record Page(List<LogEntry> entries, boolean more, long total, Summary today) {
     }
 
     /** {@code zone} overrides the configured time zone of "today"; null keeps it. */
     public Uni<Page> page(String owner, Filter filter, Cursor cursor, long offset, int limit, ZoneId zone) {
         Instant todayStart = LocalDate.now(zoneOrDefault(zone)).atStartOfDay(zoneOrDefault(zone)).toInstant();
         Uni<Summary> today = repository.countByStatusSince(owner, todayStart).map(DeliveryLog::summary);
-        Uni<List<LogEntry>> entries = repository.page(owner, filter, cursor, offset, limit);
+        // One row more than asked tells whether another page follows.
+        Uni<List<LogEntry>> entries = repository.page(owner, filter, cursor, offset, limit + 1);
         Uni<Long> total = filter.isEmpty()
                 ? Uni.combine().all().unis(pastCount(owner, todayStart), today).with((past, summary) -> past + summary.total())
                 : repository.count(owner, filter);
-        return Uni.combine().all().unis(entries, total, today).with(Page::new);
+        return Uni.combine().all().unis(entries, total, today).with((rows, count, summary) -> rows.size() > limit
+                ? new Page(rows.subList(0, limit), true, count, summary)
+                : new Page(rows, false, count, summary));
     }
 
     public Uni<Optional<LogEntry>> find(String owner, UUID id) {

@@ -108,7 +108,7 @@ public class DeliveryWorker {
         MDC.put("requestId", job.requestId() == null ? "" : job.requestId());
         try {
             switch (outcome.status()) {
-                case SENT -> LOG.infof("email %s sent (attempt %d)", job.id(), job.attempt());
+                case SENT -> LOG.debugf("email %s sent (attempt %d)", job.id(), job.attempt());
                 case RETRYING -> LOG.infof("email %s attempt %d failed (%s %s); retrying in %s", job.id(), job.attempt(),
                         outcome.smtpCode(), outcome.message(), outcome.retryIn());
                 default -> LOG.warnf("email %s failed for good after attempt %d: %s %s", job.id(), job.attempt(),

@@ -15,6 +15,7 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -31,10 +32,20 @@ public class EmailLogRepository {
     private static final String ENTRY_COLUMNS = "id, to_addresses, cc_addresses, bcc_addresses, from_address, reply_to, "
             + "subject, status, attempts, created_at, sent_at, failed_at, error_code, error_message";
 
+    /** Batches per statement kind running at once: enough to keep several connections busy, a few pool slots left. */
+    private static final int BATCHES_IN_FLIGHT = 4;
+    private static final int MAX_BATCH = 128;
+
     private final Pool pool;
+    private final GroupCommit<NewRow, Accepted> inserts;
+    private final GroupCommit<ClaimRequest, Optional<Job>> claims;
+    private final GroupCommit<Finished, Boolean> outcomes;
 
     public EmailLogRepository(Pool pool) {
         this.pool = pool;
+        this.inserts = new GroupCommit<>(MAX_BATCH, BATCHES_IN_FLIGHT, this::insertBatch);
+        this.claims = new GroupCommit<>(MAX_BATCH, BATCHES_IN_FLIGHT, this::claimBatch);
+        this.outcomes = new GroupCommit<>(MAX_BATCH, BATCHES_IN_FLIGHT, this::outcomeBatch);
     }
 
     public record Accepted(UUID id, EmailStatus status, Instant createdAt, boolean replayed) {
@@ -47,30 +58,60 @@ public class EmailLogRepository {
     /**
      * Writes the log row of a new email (status queued). With an idempotency key already used by this owner, returns
      * the first email's row when the email is the same, and fails with {@link IdempotencyConflictException} when not.
+     * Rows of concurrent requests are written together (see {@link GroupCommit}).
      */
     public Uni<Accepted> insert(UUID id, String owner, OutgoingEmail email, String requestId, String idempotencyKey,
             Duration requeueAfter) {
         byte[] fingerprint = idempotencyKey == null ? null : email.fingerprint();
-        Tuple values = Tuple.tuple(List.of(id, owner, strings(email.to()), strings(email.cc()), strings(email.bcc())))
-                .addValue(email.from() == null ? null : email.from().toString())
-                .addValue(email.replyTo() == null ? null : email.replyTo().toString())
-                .addString(email.subject())
-                .addString(email.text())
-                .addString(email.html())
-                .addDouble(requeueAfter.toMillis() / 1000.0)
-                .addString(requestId)
-                .addString(idempotencyKey)
-                .addValue(fingerprint == null ? null : io.vertx.core.buffer.Buffer.buffer(fingerprint));
-        return pool.preparedQuery("""
-                        INSERT INTO email_log (id, owner, to_addresses, cc_addresses, bcc_addresses, from_address, reply_to,
-                            subject, text_body, html_body, status, next_attempt_at, request_id, idempotency_key, request_hash)
-                        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'queued', now() + make_interval(secs => $11), $12, $13, $14)
-                        ON CONFLICT (owner, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
-                        RETURNING id, status, created_at""")
-                .execute(values)
-                .chain(rows -> rows.size() == 1
-                        ? Uni.createFrom().item(accepted(rows.iterator().next(), false))
-                        : replay(owner, idempotencyKey, fingerprint));
+        NewRow row = new NewRow(id, owner, email, requestId, idempotencyKey, fingerprint, requeueAfter);
+        return inserts.submit(row).chain(inserted -> inserted != null
+                ? Uni.createFrom().item(inserted)
+                : replay(owner, idempotencyKey, fingerprint));
+    }
+
+    private record NewRow(UUID id, String owner, OutgoingEmail email, String requestId, String idempotencyKey,
+            byte[] fingerprint, Duration requeueAfter) {
+    }
+
+    private static final int INSERT_COLUMNS = 14;
+
+    /** One multi-row INSERT; a row skipped by ON CONFLICT (a used idempotency key) comes back as null. */
+    private Uni<List<Accepted>> insertBatch(List<NewRow> rows) {
+        StringBuilder sql = new StringBuilder("""
+                INSERT INTO email_log (id, owner, to_addresses, cc_addresses, bcc_addresses, from_address, reply_to,
+                    subject, text_body, html_body, status, next_attempt_at, request_id, idempotency_key, request_hash)
+                VALUES """);
+        List<Object> values = new ArrayList<>(rows.size() * INSERT_COLUMNS);
+        for (int r = 0; r < rows.size(); r++) {
+            int b = r * INSERT_COLUMNS;
+            sql.append(r == 0 ? "" : ", ").append("($").append(b + 1).append(", $").append(b + 2).append(", $").append(b + 3)
+                    .append(", $").append(b + 4).append(", $").append(b + 5).append(", $").append(b + 6).append(", $").append(b + 7)
+                    .append(", $").append(b + 8).append(", $").append(b + 9).append(", $").append(b + 10)
+                    .append(", 'queued', now() + make_interval(secs => $").append(b + 11).append("), $").append(b + 12)
+                    .append(", $").append(b + 13).append(", $").append(b + 14).append(")");
+            NewRow row = rows.get(r);
+            OutgoingEmail email = row.email();
+            values.add(row.id());
+            values.add(row.owner());
+            values.add(strings(email.to()));
+            values.add(strings(email.cc()));
+            values.add(strings(email.bcc()));
+            values.add(email.from() == null ? null : email.from().toString());
+            values.add(email.replyTo() == null ? null : email.replyTo().toString());
+            values.add(email.subject());
+            values.add(email.text());
+            values.add(email.html());
+            values.add(row.requeueAfter().toMillis() / 1000.0);
+            values.add(row.requestId());
+            values.add(row.idempotencyKey());
+            values.add(row.fingerprint() == null ? null : io.vertx.core.buffer.Buffer.buffer(row.fingerprint()));
+        }
+        sql.append(" ON CONFLICT (owner, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING RETURNING id, status, created_at");
+        return pool.preparedQuery(sql.toString()).execute(Tuple.from(values)).map(result -> {
+            Map<UUID, Accepted> inserted = new HashMap<>();
+            result.forEach(row -> inserted.put(row.getUUID("id"), accepted(row, false)));
+            return rows.stream().map(row -> inserted.get(row.id())).toList();
+        });
     }
 
     private Uni<Accepted> replay(String owner, String idempotencyKey, byte[] fingerprint) {
@@ -97,51 +138,93 @@ public class EmailLogRepository {
 
     /**
      * Claims a job for one attempt: queued → sending, atomically, so that two consumers never send the same email. A
-     * job still 'sending' after its lease belongs to a sender that died and may be claimed again.
+     * job still 'sending' after its lease belongs to a sender that died and may be claimed again. Concurrent claims
+     * share one statement.
      */
     public Uni<Optional<Job>> claim(UUID id, Duration lease) {
+        return claims.submit(new ClaimRequest(id, lease));
+    }
+
+    private record ClaimRequest(UUID id, Duration lease) {
+    }
+
+    private Uni<List<Optional<Job>>> claimBatch(List<ClaimRequest> requests) {
+        UUID[] ids = requests.stream().map(ClaimRequest::id).toArray(UUID[]::new);
+        // Every request of a batch comes from the same worker configuration, so they share one lease.
+        double leaseSeconds = requests.getFirst().lease().toMillis() / 1000.0;
         return pool.preparedQuery("""
                         UPDATE email_log SET status = 'sending', attempts = attempts + 1,
                             next_attempt_at = now() + make_interval(secs => $2)
-                        WHERE id = $1 AND (status = 'queued' OR (status = 'sending' AND next_attempt_at <= now()))
+                        WHERE id = ANY($1) AND (status = 'queued' OR (status = 'sending' AND next_attempt_at <= now()))
                         RETURNING id, owner, request_id, attempts, to_addresses, cc_addresses, bcc_addresses,
                             from_address, reply_to, subject, text_body, html_body""")
-                .execute(Tuple.of(id, lease.toMillis() / 1000.0))
+                .execute(Tuple.of(ids, leaseSeconds))
                 .map(rows -> {
-                    if (rows.size() == 0) {
-                        return Optional.empty();
+                    Map<UUID, Job> claimed = new HashMap<>();
+                    for (Row row : rows) {
+                        OutgoingEmail email = new OutgoingEmail(addresses(row, "to_addresses"), addresses(row, "cc_addresses"),
+                                addresses(row, "bcc_addresses"), address(row.getString("from_address")),
+                                address(row.getString("reply_to")), row.getString("subject"), row.getString("text_body"),
+                                row.getString("html_body"));
+                        claimed.put(row.getUUID("id"), new Job(row.getUUID("id"), row.getString("owner"),
+                                row.getString("request_id"), row.getInteger("attempts"), email));
                     }
-                    Row row = rows.iterator().next();
-                    OutgoingEmail email = new OutgoingEmail(addresses(row, "to_addresses"), addresses(row, "cc_addresses"),
-                            addresses(row, "bcc_addresses"), address(row.getString("from_address")),
-                            address(row.getString("reply_to")), row.getString("subject"), row.getString("text_body"),
-                            row.getString("html_body"));
-                    return Optional.of(new Job(row.getUUID("id"), row.getString("owner"), row.getString("request_id"),
-                            row.getInteger("attempts"), email));
+                    // A job queued twice in one batch is claimed once.
+                    List<Optional<Job>> results = new ArrayList<>(requests.size());
+                    for (ClaimRequest request : requests) {
+                        results.add(Optional.ofNullable(claimed.remove(request.id())));
+                    }
+                    return results;
                 });
     }
 
-    /** Records an attempt's outcome and the email's new state in one statement. */
+    /** Records an attempt's outcome and the email's new state; concurrent outcomes share one statement. */
     public Uni<Void> recordOutcome(Job job, Instant startedAt, Outcome outcome) {
+        return outcomes.submit(new Finished(job, startedAt, outcome)).replaceWithVoid();
+    }
+
+    private record Finished(Job job, Instant startedAt, Outcome outcome) {
+    }
+
+    private Uni<List<Boolean>> outcomeBatch(List<Finished> finished) {
+        int n = finished.size();
+        UUID[] ids = new UUID[n];
+        Integer[] attempts = new Integer[n];
+        String[] statuses = new String[n];
+        Double[] retryIn = new Double[n];
+        Integer[] codes = new Integer[n];
+        String[] messages = new String[n];
+        OffsetDateTime[] started = new OffsetDateTime[n];
+        String[] attemptOutcomes = new String[n];
+        for (int i = 0; i < n; i++) {
+            Finished f = finished.get(i);
+            ids[i] = f.job().id();
+            attempts[i] = f.job().attempt();
+            statuses[i] = f.outcome().status().value();
+            retryIn[i] = f.outcome().retryIn().toMillis() / 1000.0;
+            codes[i] = f.outcome().smtpCode();
+            messages[i] = f.outcome().message();
+            started[i] = OffsetDateTime.ofInstant(f.startedAt(), ZoneOffset.UTC);
+            attemptOutcomes[i] = f.outcome().attemptOutcome();
+        }
         return pool.preparedQuery("""
-                        WITH updated AS (
-                            UPDATE email_log SET status = $3,
-                                sent_at = CASE WHEN $3 = 'sent' THEN now() END,
-                                failed_at = CASE WHEN $3 = 'failed' THEN now() END,
-                                next_attempt_at = CASE WHEN $3 = 'retrying' THEN now() + make_interval(secs => $4) END,
-                                error_code = CASE WHEN $3 = 'sent' THEN error_code ELSE $5 END,
-                                error_message = CASE WHEN $3 = 'sent' THEN error_message ELSE $6 END
-                            WHERE id = $1 AND status = 'sending' AND attempts = $2
-                            RETURNING id)
+                        WITH v AS (
+                            SELECT * FROM unnest($1::uuid[], $2::int[], $3::text[], $4::float8[], $5::int[], $6::text[],
+                                $7::timestamptz[], $8::text[]) AS v(id, attempt, status, retry_in, code, message, started_at, outcome)),
+                        updated AS (
+                            UPDATE email_log e SET status = v.status,
+                                sent_at = CASE WHEN v.status = 'sent' THEN now() END,
+                                failed_at = CASE WHEN v.status = 'failed' THEN now() END,
+                                next_attempt_at = CASE WHEN v.status = 'retrying' THEN now() + make_interval(secs => v.retry_in) END,
+                                error_code = CASE WHEN v.status = 'sent' THEN e.error_code ELSE v.code END,
+                                error_message = CASE WHEN v.status = 'sent' THEN e.error_message ELSE v.message END
+                            FROM v
+                            WHERE e.id = v.id AND e.status = 'sending' AND e.attempts = v.attempt
+                            RETURNING e.id, v.attempt, v.started_at, v.outcome, v.code, v.message)
                         INSERT INTO email_attempt (email_id, number, started_at, outcome, smtp_code, message)
-                        SELECT id, $2, $7, $8, $5, $6 FROM updated""")
-                .execute(Tuple.tuple(List.of(job.id(), job.attempt(), outcome.status().value(),
-                                outcome.retryIn().toMillis() / 1000.0))
-                        .addValue(outcome.smtpCode())
-                        .addString(outcome.message())
-                        .addValue(OffsetDateTime.ofInstant(startedAt, ZoneOffset.UTC))
-                        .addString(outcome.attemptOutcome()))
-                .replaceWithVoid();
+                        SELECT id, attempt, started_at, outcome, code, message FROM updated""")
+                .execute(Tuple.tuple(List.of(ids, attempts, statuses, retryIn, codes, messages, started, attemptOutcomes)))
+                .map(ignored -> java.util.Collections.nCopies(n, Boolean.TRUE));
     }
 
     /** What one attempt came to. */

@@ -74,6 +74,8 @@ class SendApiTest {
                 .contentType("application/problem+json");
         as(ALICE).body("{\"to\": {\"not\": \"a string\"}, \"subject\": \"s\", \"text\": \"t\"}").post("/send")
                 .then().statusCode(400).body("detail", containsString("to"));
+        as(ALICE).body("{\"to\": \"a@example.org\", \"subject\": \"s\", \"text\": \"t\", \"bc\": \"b@example.org\"}")
+                .post("/send").then().statusCode(400).body("errors[0].field", is("bc"));
     }
 
     @Test

@@ -73,8 +73,13 @@ public class RedisListConnector implements InboundConnector, OutboundConnector {
             return 1
             """;
 
+    /** Only for BLMOVE: each waiting consumer holds one of its connections. */
     @Inject
     @RedisClientName("queue")
+    ReactiveRedisDataSource blocking;
+
+    /** Everything that does not block: pushes, acks, heartbeats. */
+    @Inject
     ReactiveRedisDataSource redis;
 
     @Inject
@@ -128,7 +133,7 @@ public class RedisListConnector implements InboundConnector, OutboundConnector {
         if (!running.get()) {
             return Uni.createFrom().item(Optional.empty());
         }
-        return redis.list(String.class)
+        return blocking.list(String.class)
                 .blmove(queue.list(), queue.processing(instance), Position.RIGHT, Position.LEFT, pollTimeout)
                 .map(Optional::ofNullable)
                 .onFailure().recoverWithUni(failure -> {

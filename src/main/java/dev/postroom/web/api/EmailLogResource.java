@@ -19,7 +19,10 @@ import jakarta.ws.rs.core.UriBuilder;
 import jakarta.ws.rs.core.UriInfo;
 import jakarta.ws.rs.core.Context;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
@@ -51,14 +54,24 @@ public class EmailLogResource {
         this.caller = caller;
     }
 
-    /** A page of the log. {@code nextCursor} continues after this page even while new emails arrive. */
-    public record LogPage(List<LogEntry> data, long page, int limit, long total, long totalPages,
+    /**
+     * A page of the log. {@code nextCursor} (null on the last page) continues after this page even while new emails
+     * arrive; {@code page} is null for a page fetched by cursor. {@code today} always counts all of today's emails,
+     * whatever the filter.
+     */
+    public record LogPage(List<LogEntry> data, Long page, int limit, long total, long totalPages,
             DeliveryLog.Summary today, Map<String, String> links, String nextCursor) {
     }
 
     @GET
     @Produces(MediaType.APPLICATION_JSON)
     @Operation(summary = "List the delivery log, newest first, with today's summary")
+    @APIResponse(responseCode = "200", description = "A page of the log",
+            content = @Content(schema = @Schema(implementation = LogPage.class)))
+    @APIResponse(responseCode = "400", description = "A query parameter is invalid: the problem names it",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "401", description = "No or unknown API key",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     public Uni<LogPage> list(@Context UriInfo uri,
             @QueryParam("page") @DefaultValue("1") long page,
             @QueryParam("limit") @DefaultValue("25") int limit,
@@ -80,8 +93,8 @@ public class EmailLogResource {
         return deliveryLog.page(caller.owner(), filter, after, (page - 1) * limit, limit, zone)
                 .map(result -> {
                     long totalPages = Math.max(1, (result.total() + limit - 1) / limit);
-                    String next = result.entries().size() == limit ? encode(result.entries().getLast()) : null;
-                    return new LogPage(result.entries(), after == null ? page : 0, limit, result.total(), totalPages,
+                    String next = result.more() ? encode(result.entries().getLast()) : null;
+                    return new LogPage(result.entries(), after == null ? page : null, limit, result.total(), totalPages,
                             result.today(), links(uri, page, totalPages, after == null), next);
                 });
     }
@@ -90,6 +103,10 @@ public class EmailLogResource {
     @Path("/{id}")
     @Produces(MediaType.APPLICATION_JSON)
     @Operation(summary = "One email of the log with every delivery attempt")
+    @APIResponse(responseCode = "200", description = "The email and its attempts",
+            content = @Content(schema = @Schema(implementation = LogEntry.class)))
+    @APIResponse(responseCode = "404", description = "No such email of this key's owner",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     public Uni<LogEntry> get(@PathParam("id") String id) {
         UUID uuid;
         try {

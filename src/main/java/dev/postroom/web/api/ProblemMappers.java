@@ -3,6 +3,7 @@ package dev.postroom.web.api;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import dev.postroom.outbound.IdempotencyConflictException;
 import dev.postroom.outbound.InvalidRequestException;
 import dev.postroom.outbound.QueueUnavailableException;
@@ -28,6 +29,13 @@ public class ProblemMappers {
     @ServerExceptionMapper
     public Response mismatched(MismatchedInputException e) {
         return unreadable(e);
+    }
+
+    @ServerExceptionMapper
+    public Response unknownField(UnrecognizedPropertyException e) {
+        String field = String.valueOf(e.getPropertyName());
+        return new Problem("about:blank", "Invalid request", 400, "'" + field + "' is not a field of this request",
+                List.of(new InvalidRequestException.FieldError(field, "is not a known field"))).response().build();
     }
 
     /** Malformed JSON, or a value of the wrong type: name the field where Jackson knows it. */

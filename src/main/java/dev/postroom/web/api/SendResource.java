@@ -51,16 +51,20 @@ public class SendResource {
     @Operation(summary = "Queue an email for delivery",
             description = "Validates the email, logs it as queued and queues it; a worker delivers it over SMTP. "
                     + "Answers at once; follow the Location to see it through.")
-    @APIResponse(responseCode = "202", description = "Queued (or, for a repeated Idempotency-Key, the first answer again)",
+    @APIResponse(responseCode = "202", description = "Queued (for a repeated Idempotency-Key: the first email's id, and its current status)",
             content = @Content(schema = @Schema(implementation = Accepted.class)))
     @APIResponse(responseCode = "400", description = "Invalid email: the problem names each field",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
-    @APIResponse(responseCode = "401", description = "No or unknown API key")
-    @APIResponse(responseCode = "409", description = "The Idempotency-Key was used for a different email")
-    @APIResponse(responseCode = "429", description = "Rate limit of this API key used up; see Retry-After")
-    @APIResponse(responseCode = "503", description = "PostgreSQL or Redis unavailable: nothing was queued")
+    @APIResponse(responseCode = "401", description = "No or unknown API key",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "409", description = "The Idempotency-Key was used for a different email",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "429", description = "Rate limit of this API key used up; see Retry-After",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "503", description = "PostgreSQL or Redis unavailable: nothing was queued",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     public Uni<Response> send(SendRequest request,
-            @Parameter(description = "Makes retries safe: the same key and email return the first answer without queueing again")
+            @Parameter(description = "Makes retries safe: the same key and email return the first email's id without queueing again")
             @HeaderParam("Idempotency-Key") String idempotencyKey,
             @Parameter(hidden = true) @HeaderParam(RequestLog.HEADER) String requestId) {
         if (idempotencyKey != null && (idempotencyKey.isBlank() || idempotencyKey.length() > MAX_IDEMPOTENCY_KEY_LENGTH)) {
