@@ -1,6 +1,7 @@
 package dev.postroom.outbound;
 
 import dev.postroom.outbound.queue.RedisListConnector;
+import dev.postroom.testing.PostgresServer;
 import dev.postroom.testing.RealServers;
 import dev.postroom.testing.RedisServer;
 import dev.postroom.testing.TestMailbox;
@@ -126,6 +127,23 @@ class DeliveryResilienceTest {
         Awaitility.await().atMost(Duration.ofSeconds(20)).ignoreExceptions()
                 .until(() -> given().get("/q/health/ready").then().extract().statusCode() == 200);
         String id = sendOk(ALICE, email(uniqueAddress("back-"), "Redis is back"));
+        awaitFinal(ALICE, id).body("status", is("sent"));
+    }
+
+    @Test
+    void withPostgresDownSendAnswers503AndReadinessIsDown() throws Exception {
+        PostgresServer.stopTestServer();
+        try {
+            as(ALICE).body(email(uniqueAddress("pgdown-"), "While PostgreSQL is down")).post("/send").then()
+                    .statusCode(503)
+                    .contentType("application/problem+json");
+            given().get("/q/health/ready").then().statusCode(503).body("status", is("DOWN"));
+        } finally {
+            PostgresServer.startTestServer();
+        }
+        Awaitility.await().atMost(Duration.ofSeconds(30)).ignoreExceptions()
+                .until(() -> given().get("/q/health/ready").then().extract().statusCode() == 200);
+        String id = sendOk(ALICE, email(uniqueAddress("pgback-"), "PostgreSQL is back"));
         awaitFinal(ALICE, id).body("status", is("sent"));
     }
 

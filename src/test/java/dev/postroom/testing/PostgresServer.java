@@ -15,6 +15,8 @@ public final class PostgresServer implements EmbeddedServer {
 
     private final int port = FreePort.find();
     private EmbeddedPostgres postgres;
+    private Path dataDirectory;
+    private Path binDirectory;
 
     @Override
     public String name() {
@@ -23,7 +25,7 @@ public final class PostgresServer implements EmbeddedServer {
 
     @Override
     public void start() throws IOException {
-        Path dataDirectory = Files.createTempDirectory("postroom-pg-");
+        dataDirectory = Files.createTempDirectory("postroom-pg-");
         postgres = EmbeddedPostgres.builder()
                 .setPort(port)
                 .setDataDirectory(dataDirectory)
@@ -36,8 +38,10 @@ public final class PostgresServer implements EmbeddedServer {
                 .setServerConfig("max_connections", "300")
                 .start();
         // pg_ctl detaches the postmaster from us: hand its PID to the reaper explicitly.
-        String pidLine = Files.readAllLines(dataDirectory.resolve("postmaster.pid")).getFirst().trim();
-        ProcessReaper.watch(Long.parseLong(pidLine));
+        long pid = postmasterPid(dataDirectory);
+        ProcessReaper.watch(pid);
+        binDirectory = Path.of(ProcessHandle.of(pid).flatMap(p -> p.info().command())
+                .orElseThrow(() -> new IllegalStateException("cannot see the postmaster's executable"))).getParent();
     }
 
     @Override
@@ -55,6 +59,37 @@ public final class PostgresServer implements EmbeddedServer {
         return port;
     }
 
+    private static long postmasterPid(Path dataDirectory) throws IOException {
+        return Long.parseLong(Files.readAllLines(dataDirectory.resolve("postmaster.pid")).getFirst().trim());
+    }
+
+    /**
+     * Stops the test run's PostgreSQL (fast shutdown: connections are cut), so a test can see how the app behaves
+     * without it. Works from any class loader: it only needs the run's configuration.
+     */
+    public static void stopTestServer() throws Exception {
+        pgCtl("stop", "-m", "fast");
+    }
+
+    /** Starts the test run's PostgreSQL again on its port, with its data. */
+    public static void startTestServer() throws Exception {
+        pgCtl("start", "-o", "-p " + RealServers.config("postroom.db.port") + " -F -c synchronous_commit=off",
+                "-l", Path.of(RealServers.config("postgres.data-dir")).resolveSibling("postroom-pg-restart.log").toString());
+        ProcessReaper.watch(postmasterPid(Path.of(RealServers.config("postgres.data-dir"))));
+    }
+
+    private static void pgCtl(String... args) throws Exception {
+        java.util.List<String> command = new java.util.ArrayList<>(java.util.List.of(
+                Path.of(RealServers.config("postgres.bin-dir"), "pg_ctl").toString(),
+                "-D", RealServers.config("postgres.data-dir"), "-w", "-t", "30"));
+        command.addAll(java.util.List.of(args));
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String output = new String(process.getInputStream().readAllBytes());
+        if (process.waitFor() != 0) {
+            throw new IllegalStateException("pg_ctl " + args[0] + " failed: " + output);
+        }
+    }
+
     @Override
     public Map<String, String> config() {
         return Map.of(
@@ -62,6 +97,9 @@ public final class PostgresServer implements EmbeddedServer {
                 "postroom.db.port", String.valueOf(port),
                 "postroom.db.name", DATABASE,
                 "postroom.db.user", USER,
-                "postroom.db.password", "postgres");
+                "postroom.db.password", "postgres",
+                // For tests that stop and start the server (see stopTestServer).
+                "postgres.data-dir", dataDirectory.toString(),
+                "postgres.bin-dir", binDirectory.toString());
     }
 }
