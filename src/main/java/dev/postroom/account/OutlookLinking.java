@@ -91,13 +91,13 @@ public class OutlookLinking {
         MailProvider outlook = outlook();
         return states.consume(state).chain(pending -> {
             if (code == null || code.isBlank()) {
-                return Uni.createFrom().failure(new AuthorizationFailedException("invalid_request",
+                return Uni.createFrom().<Linked>failure(new AuthorizationFailedException("invalid_request",
                         "the callback has neither a code nor an error"));
             }
             return outlook.exchangeCode(Secret.of(code), pending.codeVerifier())
                     .chain(grant -> {
                         if (grant.refreshToken() == null) {
-                            return Uni.createFrom().failure(new AuthorizationFailedException("invalid_scope",
+                            return Uni.createFrom().<LinkedMailbox>failure(new AuthorizationFailedException("invalid_scope",
                                     "no refresh token was granted: the offline_access permission is missing"));
                         }
                         return outlook.currentUser(grant.accessToken())

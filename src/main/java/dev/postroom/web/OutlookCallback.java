@@ -34,7 +34,9 @@ public class OutlookCallback {
     public record Failure(String title, String whatHappened, String whatToDo, String code, String details, String backTo) {
 
         static Failure of(Advice advice, String details, String backTo) {
-            return new Failure(advice.title(), advice.whatHappened(), advice.whatToDo(), advice.code(), details, backTo);
+            // The description arrives in the query string, so anyone can craft one: shown escaped, short, as details.
+            String shown = details == null || details.length() <= 400 ? details : details.substring(0, 400) + "…";
+            return new Failure(advice.title(), advice.whatHappened(), advice.whatToDo(), advice.code(), shown, backTo);
         }
     }
 

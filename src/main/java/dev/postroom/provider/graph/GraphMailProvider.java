@@ -174,6 +174,9 @@ public class GraphMailProvider implements MailProvider {
                         String mail = body.getString("mail");
                         // Personal Microsoft accounts have no "mail": their address is the userPrincipalName.
                         String address = mail != null && !mail.isBlank() ? mail : body.getString("userPrincipalName");
+                        if (address == null || address.isBlank()) {
+                            throw new ProviderUnavailableException("Microsoft Graph GET /me had neither mail nor userPrincipalName");
+                        }
                         return new ProviderUser(body.getString("id"), address, body.getString("displayName"));
                     }
                     throw graphError("GET /me", response, body);
@@ -245,7 +248,7 @@ public class GraphMailProvider implements MailProvider {
     }
 
     private static RuntimeException graphError(String call, HttpResponse<Buffer> response, JsonObject body) {
-        JsonObject error = body == null ? null : body.getJsonObject("error");
+        JsonObject error = body != null && body.getValue("error") instanceof JsonObject object ? object : null;
         String code = error == null ? "" : " " + error.getString("code", "");
         String what = "Microsoft Graph " + call + " answered " + response.statusCode() + code;
         if (response.statusCode() == 401) {
