@@ -83,7 +83,7 @@ public class OutlookTokens {
     private Uni<AccessToken> shared(UUID mailboxId, Supplier<Uni<AccessToken>> work) {
         return Uni.createFrom().deferred(() -> refreshing.computeIfAbsent(mailboxId, id -> {
             AtomicReference<Uni<AccessToken>> self = new AtomicReference<>();
-            Uni<AccessToken> flight = Uni.createFrom().deferred(work)
+            Uni<AccessToken> flight = Uni.createFrom().deferred(work::get)
                     .onTermination().invoke(() -> refreshing.remove(id, self.get()))
                     .memoize().indefinitely();
             self.set(flight);

@@ -5,7 +5,7 @@ import dev.postroom.provider.AccessToken;
 import dev.postroom.provider.MailProviders;
 import dev.postroom.provider.ProviderUser;
 import io.quarkus.redis.datasource.ReactiveRedisDataSource;
-import io.quarkus.redis.datasource.pubsub.ReactiveRedisSubscriber;
+import io.quarkus.redis.datasource.pubsub.ReactivePubSubCommands.ReactiveRedisSubscriber;
 import io.quarkus.test.junit.QuarkusTest;
 import io.vertx.core.json.JsonObject;
 import io.vertx.mutiny.sqlclient.Pool;
