@@ -1,5 +1,6 @@
 package dev.postroom.account;
 
+import io.quarkus.hibernate.reactive.panache.Panache;
 import io.quarkus.runtime.StartupEvent;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -10,6 +11,8 @@ import org.jboss.logging.Logger;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
@@ -22,12 +25,16 @@ import java.util.Optional;
  * <p>Operators provision service keys with {@code postroom.api-keys} ({@code POSTROOM_API_KEYS}), a comma-separated
  * list of {@code name:key}; each name is an owner of its own ("key:name"). Keys are kept only as SHA-256 hashes in
  * memory and never logged.
+ *
+ * <p>Local users' personal keys ({@code pr_...}, see {@link AccountService}) are looked up by their SHA-256 in
+ * user_api_key; a revoked key is unknown. Service keys are checked first, in memory, so they cost no query.
  */
 @ApplicationScoped
 public class ApiKeys {
 
     private static final Logger LOG = Logger.getLogger(ApiKeys.class);
     private static final int MIN_KEY_LENGTH = 16;
+    private static final Duration LAST_USED_PRECISION = Duration.ofMinutes(1);
 
     private final Map<String, Caller> serviceKeys = new HashMap<>();
 
@@ -60,7 +67,40 @@ public class ApiKeys {
         if (token == null || token.isBlank()) {
             return Uni.createFrom().item(Optional.empty());
         }
-        return Uni.createFrom().item(Optional.ofNullable(serviceKeys.get(hash(token.strip()))));
+        String hash = hash(token.strip());
+        Caller service = serviceKeys.get(hash);
+        if (service != null) {
+            return Uni.createFrom().item(Optional.of(service));
+        }
+        if (!token.strip().startsWith(AccountService.KEY_PREFIX)) {
+            return Uni.createFrom().item(Optional.empty());
+        }
+        return Panache.withSession(() -> activeUserKey(hash).flatMap(key -> {
+            if (key == null) {
+                return Uni.createFrom().item(Optional.<Caller>empty());
+            }
+            Optional<Caller> caller = Optional.of(Caller.user(key.userId, "userkey:" + key.id));
+            return touch(key).replaceWith(caller);
+        }));
+    }
+
+    private static Uni<UserApiKey> activeUserKey(String hash) {
+        return UserApiKey.find("keyHash = ?1 and revokedAt is null", hash).firstResult();
+    }
+
+    /**
+     * Records when a key was last used, at most once a minute per key: the list of keys can show stale keys without
+     * every API call becoming a write.
+     */
+    private static Uni<Void> touch(UserApiKey key) {
+        Instant now = Instant.now();
+        if (key.lastUsedAt != null && key.lastUsedAt.isAfter(now.minus(LAST_USED_PRECISION))) {
+            return Uni.createFrom().voidItem();
+        }
+        return Panache.withTransaction(() -> UserApiKey.update(
+                        "lastUsedAt = ?1 where id = ?2 and (lastUsedAt is null or lastUsedAt < ?3)",
+                        now, key.id, now.minus(LAST_USED_PRECISION)))
+                .replaceWithVoid();
     }
 
     static String hash(String key) {

@@ -49,12 +49,4 @@ class LinkingRulesTest {
         assertEquals("/inbox?linked=" + id, OutlookLinking.redirect("/inbox", id));
         assertEquals("/inbox?tab=2&linked=" + id + "#top", OutlookLinking.redirect("/inbox?tab=2#top", id));
     }
-
-    @Test
-    void ownersNameUsersOrNot() {
-        UUID id = UUID.randomUUID();
-        assertEquals(Optional.of(id), Callers.userId(new Caller("user:" + id, "k")));
-        assertEquals(Optional.empty(), Callers.userId(new Caller("key:alice", "key:alice")));
-        assertEquals(Optional.empty(), Callers.userId(new Caller("user:not-a-uuid", "k")));
-    }
 }

@@ -3,7 +3,6 @@ package dev.postroom.web.api;
 import dev.postroom.account.InvalidReturnToException;
 import dev.postroom.account.MailboxNeedsRelinkException;
 import dev.postroom.account.MailboxNotFoundException;
-import dev.postroom.account.NotAUserException;
 import dev.postroom.account.TokenVaultException;
 import dev.postroom.account.TokenVaultNotConfiguredException;
 import dev.postroom.outbound.InvalidRequestException.FieldError;
@@ -20,11 +19,6 @@ import java.util.List;
 public class MailboxProblemMappers {
 
     private static final Logger LOG = Logger.getLogger(MailboxProblemMappers.class);
-
-    @ServerExceptionMapper
-    public Response notAUser(NotAUserException e) {
-        return Problem.of(Response.Status.FORBIDDEN, e.getMessage()).response().build();
-    }
 
     @ServerExceptionMapper
     public Response notFound(MailboxNotFoundException e) {

@@ -1,10 +1,9 @@
 package dev.postroom.web.api;
 
-import dev.postroom.account.Callers;
+import dev.postroom.account.AccountService;
 import dev.postroom.account.LinkedMailbox;
 import dev.postroom.account.LinkedMailboxes;
 import dev.postroom.account.MailboxNotFoundException;
-import dev.postroom.account.NotAUserException;
 import dev.postroom.account.OutlookLinking;
 import io.smallrye.mutiny.Uni;
 import jakarta.ws.rs.Consumes;
@@ -110,6 +109,6 @@ public class MailboxResource {
     }
 
     private UUID userId() {
-        return Callers.userId(caller.get()).orElseThrow(NotAUserException::new);
+        return AccountService.userId(caller.get()); // a service key: 403
     }
 }

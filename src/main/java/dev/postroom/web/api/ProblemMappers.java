@@ -3,6 +3,7 @@ package dev.postroom.web.api;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import dev.postroom.account.AccountException;
 import dev.postroom.outbound.IdempotencyConflictException;
 import dev.postroom.outbound.InvalidRequestException;
 import dev.postroom.outbound.QueueUnavailableException;
@@ -40,6 +41,19 @@ public class ProblemMappers {
         return new Problem("about:blank", "Invalid request", 400, detail,
                 field.isEmpty() ? null : List.of(new InvalidRequestException.FieldError(field, "has the wrong type")))
                 .response().build();
+    }
+
+    @ServerExceptionMapper
+    public Response account(AccountException e) {
+        return switch (e.reason()) {
+            case INVALID -> new Problem("about:blank", "Invalid request", 400, e.getMessage(), e.errors().stream()
+                    .map(error -> new InvalidRequestException.FieldError(error.field(), error.message())).toList())
+                    .response().build();
+            case EMAIL_TAKEN -> Problem.of(409, "Conflict", e.getMessage()).response().build();
+            case BAD_CREDENTIALS -> Problem.of(Response.Status.UNAUTHORIZED, e.getMessage()).response().build();
+            case NOT_A_USER -> Problem.of(Response.Status.FORBIDDEN, e.getMessage()).response().build();
+            case NOT_FOUND -> Problem.of(Response.Status.NOT_FOUND, e.getMessage()).response().build();
+        };
     }
 
     @ServerExceptionMapper
