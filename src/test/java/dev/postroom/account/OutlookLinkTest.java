@@ -254,6 +254,43 @@ class OutlookLinkTest {
     }
 
     @Test
+    void aPersonalAccountRefusedByASingleTenantAppGetsTheRegistrationAdvice() {
+        LinkApi.User user = signUp();
+        String address = unique("hotmail").replace("example.org", "hotmail.com");
+        outlook.createPersonalMailbox(address, "Single Tenant Victim");
+        outlook.setSingleTenant(true);
+        try {
+            HttpResponse<String> page = get(browser(), startLink(user, null, address));
+
+            assertEquals(400, page.statusCode());
+            assertTrue(page.body().contains("AADSTS50020"), page.body());
+            assertTrue(page.body().contains("Accounts in any organizational directory and personal Microsoft accounts"));
+            as(user).get("/api/mailboxes").then().statusCode(200).body("data.size()", is(0));
+        } finally {
+            outlook.setSingleTenant(null);
+        }
+    }
+
+    @Test
+    void signUpAnswersWithTheAuthorizationUrlAndItsReturnToIsHonoured() {
+        String address = unique("onecall");
+        outlook.createMailbox(address, "One Call");
+        String returnTo = LinkApi.publicUrl() + "/?welcome=1";
+        var created = LinkApi.fromNewClient()
+                .body(Map.of("email", unique("onecall-user"), "password", "correct horse battery staple",
+                        "returnTo", returnTo))
+                .post("/api/accounts").then().statusCode(201).extract();
+        URI authorizationUrl = URI.create(created.<String>path("authorizationUrl"));
+
+        HttpResponse<String> landed = get(browser(), URI.create(authorizationUrl + "&login_hint=" + encode(address)));
+
+        assertEquals(200, landed.statusCode());
+        assertTrue(landed.uri().toString().startsWith(returnTo + "&linked="), landed.uri().toString());
+        LinkApi.User user = new LinkApi.User(UUID.fromString(created.path("id")), null, created.path("apiKey.key"));
+        as(user).get("/api/mailboxes").then().statusCode(200).body("data[0].address", is(address));
+    }
+
+    @Test
     void onlyLocalUsersLinkAndReturnToMustBeAllowed() {
         given().header("Authorization", "Bearer test-key-alice-0123456789").contentType("application/json")
                 .body(Map.of()).post("/api/mailboxes/outlook").then().statusCode(403)

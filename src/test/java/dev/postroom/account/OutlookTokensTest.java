@@ -89,6 +89,22 @@ class OutlookTokensTest {
     }
 
     @Test
+    void withShortLivedTokensEveryCallWithinTheMarginRefreshes() {
+        // The simulator issues tokens that live less than the 5-minute margin: each is refreshed before use.
+        outlook.setAccessTokenLifetime(Duration.ofMinutes(2));
+        try {
+            Linked linked = linkNewMailbox("shortlived");
+            AccessToken first = tokens.accessToken(linked.mailboxId()).await().atMost(WAIT);
+            AccessToken second = tokens.accessToken(linked.mailboxId()).await().atMost(WAIT);
+
+            assertNotEquals(first.token(), second.token());
+            assertEquals(linked.address(), providers.get("outlook").currentUser(second).await().atMost(WAIT).address());
+        } finally {
+            outlook.setAccessTokenLifetime(null);
+        }
+    }
+
+    @Test
     void concurrentCallersShareOneRefresh() {
         Linked linked = linkNewMailbox("storm");
         expireSoon(linked.mailboxId());
