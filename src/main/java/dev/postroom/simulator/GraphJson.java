@@ -6,7 +6,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
@@ -177,9 +176,5 @@ final class GraphJson {
         Map<String, Object> picked = new LinkedHashMap<>();
         select.forEach(property -> picked.put(property, all.get(property)));
         return picked;
-    }
-
-    static String lower(String text) {
-        return text.toLowerCase(Locale.ROOT);
     }
 }

@@ -68,8 +68,9 @@ class AccountApiTest {
         assertTrue(!setCookie.contains("Secure"), "Secure only when postroom.public-url is https: " + setCookie);
 
         // Listed afterwards, but never with its secret.
+        String keyId = created.path("apiKey.id");
         withKey(key).get("/api/keys").then().statusCode(200)
-                .body("id", hasItem(created.path("apiKey.id")))
+                .body("id", hasItem(keyId))
                 .body("prefix", hasItem(key.substring(0, 8)))
                 .body("[0]", not(hasKey("key")));
         // Stored: a bcrypt hash of the password, the SHA-256 of the key, the SHA-256 of the session token.

@@ -279,6 +279,23 @@ class DeltaContractTest {
         assertFalse(received.isRead());
     }
 
+    @Test
+    void aLargeMailboxPagesThroughAtAThousandPerPage() {
+        String address = mailboxWith(0);
+        long start = System.nanoTime();
+        simulator.generateMessages(address, 100_000, 11);
+        long generated = System.nanoTime();
+        String token = signIn(address).accessToken();
+        Sim.Round round = round(token, INBOX_DELTA + "?$select=subject,isRead,flag,receivedDateTime", 1000, null);
+        long paged = System.nanoTime();
+        int inbox = simulator.messagesIn(address, "inbox").size();
+        assertEquals(inbox, round.entries().size());
+        assertEquals((inbox + 999) / 1000, round.pages());
+        System.out.printf("simulator: 100,000 messages generated in %d ms; inbox delta of %d messages in %d pages took %d ms%n",
+                (generated - start) / 1_000_000, inbox, round.pages(), (paged - generated) / 1_000_000);
+        simulator.deleteMailbox(address);
+    }
+
     private static void apply(Map<String, Map<String, Object>> mirror, List<Map<String, Object>> entries) {
         for (Map<String, Object> entry : entries) {
             if (entry.containsKey("@removed")) {
