@@ -34,6 +34,18 @@ class ArchitectureTest {
             .allowEmptyShould(true);
 
     @ArchTest
+    static final ArchRule accountsKnowNoProviderAdapter = noClasses().that().resideInAPackage("dev.postroom.account..")
+            .should().dependOnClassesThat().resideInAnyPackage("dev.postroom.provider.graph..", "dev.postroom.provider.imap..")
+            .because("linking and tokens work with any OAuth mail provider through the provider port")
+            .allowEmptyShould(true);
+
+    @ArchTest
+    static final ArchRule providersKnowNoAccounts = noClasses().that().resideInAPackage("dev.postroom.provider..")
+            .should().dependOnClassesThat().resideInAnyPackage("dev.postroom.account..", "dev.postroom.web..")
+            .because("providers speak the provider's protocol; users, vault and pages are the caller's business")
+            .allowEmptyShould(true);
+
+    @ArchTest
     static final ArchRule adaptersAreIndependent = noClasses().that().resideInAPackage("dev.postroom.provider.graph..")
             .should().dependOnClassesThat().resideInAPackage("dev.postroom.provider.imap..")
             .allowEmptyShould(true);
