@@ -39,9 +39,20 @@ public class SendService {
                 .chain(accepted -> accepted.replayed() ? Uni.createFrom().item(accepted) : enqueue(accepted));
     }
 
-    /** A store that can't be reached, as opposed to an error in what we asked of it (which is a bug: 500). */
+    /**
+     * A store that can't be reached or won't serve (connection errors; SQLSTATE classes such as 08 connection, 53
+     * resources, 55 "not accepting connections", 57 shutdown), as opposed to an error in what we asked of it
+     * (classes 2x data and integrity, 42 syntax and access: a bug, answered 500).
+     */
     private static boolean isUnreachable(Throwable failure) {
-        return !(failure instanceof IdempotencyConflictException) && !(failure instanceof PgException);
+        if (failure instanceof IdempotencyConflictException) {
+            return false;
+        }
+        if (failure instanceof PgException pg && pg.getSqlState() != null) {
+            String sqlClass = pg.getSqlState().substring(0, 2);
+            return !(sqlClass.startsWith("2") || sqlClass.equals("42"));
+        }
+        return true;
     }
 
     private Uni<Accepted> enqueue(Accepted accepted) {

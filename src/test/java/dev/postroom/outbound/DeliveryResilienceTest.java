@@ -132,14 +132,14 @@ class DeliveryResilienceTest {
 
     @Test
     void withPostgresDownSendAnswers503AndReadinessIsDown() throws Exception {
-        PostgresServer.stopTestServer();
+        java.sql.Connection admin = PostgresServer.takeDatabaseAway();
         try {
             as(ALICE).body(email(uniqueAddress("pgdown-"), "While PostgreSQL is down")).post("/send").then()
                     .statusCode(503)
                     .contentType("application/problem+json");
             given().get("/q/health/ready").then().statusCode(503).body("status", is("DOWN"));
         } finally {
-            PostgresServer.startTestServer();
+            PostgresServer.restoreDatabase(admin);
         }
         Awaitility.await().atMost(Duration.ofSeconds(30)).ignoreExceptions()
                 .until(() -> given().get("/q/health/ready").then().extract().statusCode() == 200);

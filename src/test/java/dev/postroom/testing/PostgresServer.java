@@ -15,8 +15,6 @@ public final class PostgresServer implements EmbeddedServer {
 
     private final int port = FreePort.find();
     private EmbeddedPostgres postgres;
-    private Path dataDirectory;
-    private Path binDirectory;
 
     @Override
     public String name() {
@@ -25,7 +23,7 @@ public final class PostgresServer implements EmbeddedServer {
 
     @Override
     public void start() throws IOException {
-        dataDirectory = Files.createTempDirectory("postroom-pg-");
+        Path dataDirectory = Files.createTempDirectory("postroom-pg-");
         postgres = EmbeddedPostgres.builder()
                 .setPort(port)
                 .setDataDirectory(dataDirectory)
@@ -40,8 +38,6 @@ public final class PostgresServer implements EmbeddedServer {
         // pg_ctl detaches the postmaster from us: hand its PID to the reaper explicitly.
         long pid = postmasterPid(dataDirectory);
         ProcessReaper.watch(pid);
-        binDirectory = Path.of(ProcessHandle.of(pid).flatMap(p -> p.info().command())
-                .orElseThrow(() -> new IllegalStateException("cannot see the postmaster's executable"))).getParent();
     }
 
     @Override
@@ -64,33 +60,25 @@ public final class PostgresServer implements EmbeddedServer {
     }
 
     /**
-     * Stops the test run's PostgreSQL with a fast shutdown (connections are cut), so a test can see how the app
-     * behaves without it. Works from any class loader: it only needs the run's configuration. (pg_ctl refuses to
-     * run as root, which CI is; the postmaster is signalled directly.)
+     * Takes the test run's database away from the app: new connections are refused and open ones are cut, as when
+     * PostgreSQL goes down. Returns the admin connection that gives it back ({@link #restoreDatabase}). Works from
+     * any class loader: it only needs the run's configuration. (Stopping the server itself would need pg_ctl, which
+     * refuses to run as root, as CI does.)
      */
-    public static void stopTestServer() throws Exception {
-        long pid = postmasterPid(Path.of(RealServers.config("postgres.data-dir")));
-        new ProcessBuilder("kill", "-INT", String.valueOf(pid)).start().waitFor();
-        ProcessHandle.of(pid).ifPresent(handle -> handle.onExit().orTimeout(30, java.util.concurrent.TimeUnit.SECONDS).join());
+    public static java.sql.Connection takeDatabaseAway() throws java.sql.SQLException {
+        java.sql.Connection admin = java.sql.DriverManager.getConnection(
+                "jdbc:postgresql://127.0.0.1:" + RealServers.config("postroom.db.port") + "/template1", USER, "");
+        try (java.sql.Statement statement = admin.createStatement()) {
+            statement.execute("ALTER DATABASE " + DATABASE + " WITH ALLOW_CONNECTIONS false");
+            statement.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '" + DATABASE
+                    + "' AND pid <> pg_backend_pid()");
+        }
+        return admin;
     }
 
-    /** Starts the test run's PostgreSQL again on its port, with its data, and waits until it accepts connections. */
-    public static void startTestServer() throws Exception {
-        Path data = Path.of(RealServers.config("postgres.data-dir"));
-        int port = Integer.parseInt(RealServers.config("postroom.db.port"));
-        Process postgres = new ProcessBuilder(Path.of(RealServers.config("postgres.bin-dir"), "postgres").toString(),
-                "-D", data.toString(), "-p", String.valueOf(port), "-F", "-c", "synchronous_commit=off",
-                "-c", "max_connections=300")
-                .redirectErrorStream(true)
-                .redirectOutput(data.resolveSibling(data.getFileName() + "-restart.log").toFile())
-                .start();
-        ProcessReaper.watch(postgres.pid());
-        long deadline = System.nanoTime() + java.time.Duration.ofSeconds(30).toNanos();
-        while (!FreePort.isListening(port)) {
-            if (!postgres.isAlive() || System.nanoTime() > deadline) {
-                throw new IllegalStateException("PostgreSQL did not come back on port " + port);
-            }
-            Thread.sleep(50);
+    public static void restoreDatabase(java.sql.Connection admin) throws java.sql.SQLException {
+        try (admin; java.sql.Statement statement = admin.createStatement()) {
+            statement.execute("ALTER DATABASE " + DATABASE + " WITH ALLOW_CONNECTIONS true");
         }
     }
 
@@ -101,9 +89,6 @@ public final class PostgresServer implements EmbeddedServer {
                 "postroom.db.port", String.valueOf(port),
                 "postroom.db.name", DATABASE,
                 "postroom.db.user", USER,
-                "postroom.db.password", "postgres",
-                // For tests that stop and start the server (see stopTestServer).
-                "postgres.data-dir", dataDirectory.toString(),
-                "postgres.bin-dir", binDirectory.toString());
+                "postroom.db.password", "postgres");
     }
 }
