@@ -1,6 +1,6 @@
 package dev.postroom.account;
 
-import io.quarkus.redis.datasource.ReactiveRedisDataSource;
+import dev.postroom.ratelimit.FixedWindowCounter;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
@@ -9,25 +9,17 @@ import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
 
 /**
- * Limits sign-up and sign-in attempts per client IP (password guessing, mass sign-ups): a fixed window counted in
- * Redis, so every instance shares it, in one round trip.
+ * Limits sign-up and sign-in attempts per client IP (password guessing, mass sign-ups), in a fixed window that
+ * every instance shares.
  */
 @ApplicationScoped
 public class AttemptLimiter {
 
-    private static final String SCRIPT = """
-            local count = redis.call('INCR', KEYS[1])
-            if count == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
-            local ttl = redis.call('PTTL', KEYS[1])
-            if ttl < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]); ttl = tonumber(ARGV[1]) end
-            return {count, ttl}
-            """;
-
-    private final ReactiveRedisDataSource redis;
+    private final FixedWindowCounter counter;
     private final AccountsConfig.Attempts config;
 
-    public AttemptLimiter(ReactiveRedisDataSource redis, AccountsConfig config) {
-        this.redis = redis;
+    public AttemptLimiter(FixedWindowCounter counter, AccountsConfig config) {
+        this.counter = counter;
         this.config = config.attempts();
     }
 
@@ -43,8 +35,8 @@ public class AttemptLimiter {
         }
         String key = "postroom:ratelimit:" + action + ":" + clientIp;
         Context context = Vertx.currentContext();
-        Uni<Decision> decision = redis.execute("EVAL", SCRIPT, "1", key, String.valueOf(config.window().toMillis()))
-                .map(reply -> new Decision(reply.get(0).toLong() <= limit, Duration.ofMillis(reply.get(1).toLong())));
+        Uni<Decision> decision = counter.increment(key, config.window())
+                .map(count -> new Decision(count.count() <= limit, count.resetIn()));
         // What follows an attempt uses Hibernate Reactive, which must stay on the request's own Vert.x context.
         return context == null ? decision : decision.emitOn(command -> context.runOnContext(ignored -> command.run()));
     }
