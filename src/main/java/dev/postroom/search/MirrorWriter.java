@@ -95,8 +95,12 @@ public class MirrorWriter {
                     line(lines, Documents.message(json, upserted.doc()));
                 }
                 case RemovedFromFolder removed -> {
-                    line(lines, action(json, "update", indices.messages(),
-                            Documents.messageId(accountId, removed.messageId()), routing));
+                    ObjectNode update = action(json, "update", indices.messages(),
+                            Documents.messageId(accountId, removed.messageId()), routing);
+                    // Rounds of two folders may touch the same message at once (a move): re-run the script on a
+                    // version conflict instead of failing the page.
+                    ((ObjectNode) update.path("update")).put("retry_on_conflict", 3);
+                    line(lines, update);
                     ObjectNode script = json.createObjectNode();
                     ObjectNode body = script.putObject("script");
                     body.put("lang", "painless");

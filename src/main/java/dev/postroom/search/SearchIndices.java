@@ -5,6 +5,7 @@ import io.quarkus.runtime.StartupEvent;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import org.elasticsearch.client.Request;
 import org.jboss.logging.Logger;
 
 import java.time.Duration;
@@ -90,13 +91,19 @@ public class SearchIndices {
         ObjectNode addAlias = engine.json().createObjectNode();
         addAlias.putArray("actions").addObject().putObject("add").put("index", index).put("alias", alias);
 
+        // The alias is attached only when it exists nowhere yet: once it points at an index (this version or, after
+        // a migration, a newer one), moving it is the migration's job, never a side effect of starting up.
+        // GET, not HEAD: the low-level client reports a 404 to HEAD as success.
+        Request aliasExists = new Request("GET", "/_alias/" + alias);
         return engine.send(Engine.request("PUT", "/_index_template/" + alias, template))
-                .chain(() -> engine.send(Engine.request("PUT", "/" + index, create))
+                .chain(() -> engine.send(aliasExists).replaceWith(true)
+                        .onFailure(e -> e instanceof EngineException ee && ee.status() == 404).recoverWithItem(false))
+                .chain(exists -> exists ? Uni.createFrom().voidItem() : engine.send(Engine.request("PUT", "/" + index, create))
                         .onFailure(e -> e instanceof EngineException ee
                                 && ee.errorType().equals("resource_already_exists_exception"))
-                        // The index exists (another instance or an earlier start): make sure the alias does too.
-                        .recoverWithUni(() -> engine.send(Engine.request("POST", "/_aliases", addAlias))))
-                .replaceWithVoid();
+                        // Another instance created the index a moment ago, or an earlier start stopped before the alias.
+                        .recoverWithUni(() -> engine.send(Engine.request("POST", "/_aliases", addAlias)))
+                        .replaceWithVoid());
     }
 
     private ObjectNode messageMappings() {
