@@ -50,6 +50,9 @@ public class MirrorWriter {
     /**
      * Writes the changes of one account, in order, with one {@code _bulk}; removed folders then lose their messages
      * by a {@code _delete_by_query}. Fails with {@link EngineException} naming every item the engine refused.
+     *
+     * <p>Because the folder's messages are deleted after the bulk, a batch should not upsert messages into a folder
+     * it also removes (a provider's folder delta never does: a removed folder has no further pages).
      */
     public Uni<BulkResult> apply(UUID accountId, List<MailboxChange> changes, Refresh refresh) {
         for (MailboxChange change : changes) {
