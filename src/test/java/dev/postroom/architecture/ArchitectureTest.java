@@ -64,6 +64,13 @@ class ArchitectureTest {
             .allowEmptyShould(true);
 
     @ArchTest
+    static final ArchRule searchKnowsOnlyTheDomain = noClasses().that().resideInAPackage("dev.postroom.search..")
+            .should().dependOnClassesThat().resideInAnyPackage("dev.postroom.sync..", "dev.postroom.provider..",
+                    "dev.postroom.account..", "dev.postroom.outbound..", "dev.postroom.web..")
+            .because("the mirror's indices store and find mail records; sync and the web call them, never the reverse")
+            .allowEmptyShould(true);
+
+    @ArchTest
     static final ArchRule onlyWebServesPages = noClasses().that()
             .resideOutsideOfPackages("dev.postroom.web..", "dev.postroom.simulator..")
             .should().dependOnClassesThat().resideInAPackage("io.quarkus.qute..")
