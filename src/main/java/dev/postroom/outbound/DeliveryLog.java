@@ -47,8 +47,7 @@ public class DeliveryLog {
     /** {@code zone} overrides the configured time zone of "today"; null keeps it. */
     public Uni<Page> page(String owner, Filter filter, Cursor cursor, long offset, int limit, ZoneId zone) {
         Instant todayStart = LocalDate.now(zoneOrDefault(zone)).atStartOfDay(zoneOrDefault(zone)).toInstant();
-        Uni<Summary> today = repository.countSince(owner, todayStart)
-                .map(day -> new Summary(day.all(), day.sent(), day.failed(), day.all() - day.sent() - day.failed()));
+        Uni<Summary> today = repository.countByStatusSince(owner, todayStart).map(DeliveryLog::summary);
         // One row more than asked tells whether another page follows.
         Uni<List<LogEntry>> entries = repository.page(owner, filter, cursor, offset, limit + 1);
         Uni<Long> total = filter.isEmpty()
@@ -83,5 +82,12 @@ public class DeliveryLog {
             pastCounts.keySet().removeIf(k -> k.startsWith(owner + "|") && !k.equals(key));
             pastCounts.put(key, new PastCount(before, count));
         });
+    }
+
+    private static Summary summary(Map<EmailStatus, Long> counts) {
+        long sent = counts.getOrDefault(EmailStatus.SENT, 0L);
+        long failed = counts.getOrDefault(EmailStatus.FAILED, 0L);
+        long total = counts.values().stream().mapToLong(Long::longValue).sum();
+        return new Summary(total, sent, failed, total - sent - failed);
     }
 }

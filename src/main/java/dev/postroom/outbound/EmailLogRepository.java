@@ -14,6 +14,7 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -296,22 +297,14 @@ public class EmailLogRepository {
         return pool.preparedQuery(sql).execute(Tuple.from(params)).map(EmailLogRepository::entries);
     }
 
-    /** Counts of the emails created at or after {@code since}: all of them, sent and failed. */
-    public record DayCounts(long all, long sent, long failed) {
-    }
-
-    /**
-     * From the counters the triggers of V4 keep. {@code since} must fall on a quarter hour, as every time zone's
-     * midnight does.
-     */
-    public Uni<DayCounts> countSince(String owner, Instant since) {
-        return pool.preparedQuery("SELECT kind, sum(n)::bigint AS n FROM email_count WHERE owner = $1 AND bucket >= $2 GROUP BY kind")
+    /** Emails created at or after {@code since}, counted by status. */
+    public Uni<Map<EmailStatus, Long>> countByStatusSince(String owner, Instant since) {
+        return pool.preparedQuery("SELECT status, count(*) AS n FROM email_log WHERE owner = $1 AND created_at >= $2 GROUP BY status")
                 .execute(Tuple.of(owner, OffsetDateTime.ofInstant(since, ZoneOffset.UTC)))
                 .map(rows -> {
-                    Map<String, Long> counts = new HashMap<>();
-                    rows.forEach(row -> counts.put(row.getString("kind"), row.getLong("n")));
-                    return new DayCounts(counts.getOrDefault("all", 0L), counts.getOrDefault("sent", 0L),
-                            counts.getOrDefault("failed", 0L));
+                    Map<EmailStatus, Long> counts = new EnumMap<>(EmailStatus.class);
+                    rows.forEach(row -> counts.put(EmailStatus.of(row.getString("status")), row.getLong("n")));
+                    return counts;
                 });
     }
 
