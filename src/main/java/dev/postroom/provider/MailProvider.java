@@ -4,15 +4,23 @@ import dev.postroom.mail.Secret;
 import io.smallrye.mutiny.Uni;
 
 import java.net.URI;
+import java.time.Instant;
+import java.util.Map;
 
 /**
- * The port every mail backend implements. Today: linking an account over OAuth 2.0 (authorization code with PKCE),
- * keeping its tokens fresh and reading who the account is. The sync engine adds listing folders, fetching a folder's
- * changes from a cursor and sending.
+ * The port every mail backend implements: linking an account over OAuth 2.0 (authorization code with PKCE), keeping
+ * its tokens fresh, reading who the account is, and reading the mailbox as delta rounds (the folder tree, then each
+ * folder's messages), with change notifications that tell when to run a round sooner.
+ *
+ * <p>Delta rounds: the first call of a round passes {@code link = null} (a full read) or the delta link the previous
+ * round ended with; each page answers the link to call next. A link is stored only after its page's changes were
+ * applied, so a crash replays at most one page (changes are idempotent).
  *
  * <p>Failures: {@link AuthorizationFailedException} for OAuth errors (notably {@code invalid_grant}),
  * {@link ProviderUnauthorizedException} when the API refuses an access token, {@link ProviderUnavailableException}
- * for network and server errors, {@link ProviderNotConfiguredException} when a setting is missing.
+ * for network and server errors and throttling (with the provider's Retry-After), {@link SyncStateLostException} when
+ * a delta link is no longer known, {@link ResourceGoneException} when a folder or subscription is gone,
+ * {@link ProviderNotConfiguredException} when a setting is missing.
  */
 public interface MailProvider {
 
@@ -42,4 +50,39 @@ public interface MailProvider {
 
     /** Explains an OAuth error (from the callback or the token endpoint) to the person who was linking. */
     Advice explain(String error, String description);
+
+    /**
+     * The ids of the well-known folders ({@code inbox}, {@code sentitems}, {@code drafts}, {@code deleteditems},
+     * {@code junkemail}, {@code archive}) that the mailbox has, id to well-known name. Display names are localised:
+     * this is how a folder is recognised.
+     */
+    Uni<Map<String, String>> wellKnownFolders(MailboxSession session);
+
+    /**
+     * One page of the folder tree's delta: {@code FolderUpserted} for folders created or changed (parents before
+     * children), {@code FolderRemoved} for deleted ones. Folder documents carry no well-known name: the caller adds it.
+     */
+    Uni<DeltaPage> folderDelta(MailboxSession session, String link);
+
+    /**
+     * One page of a folder's message delta: {@code Upserted} for messages now in the folder (new or changed),
+     * {@code RemovedFromFolder} for messages that left it (deleted or moved out). {@code syncedAt} of the documents is
+     * left null: the caller stamps it.
+     *
+     * @param pageSize the page size to ask for (the provider may serve fewer)
+     */
+    Uni<DeltaPage> messageDelta(MailboxSession session, FolderRef folder, String link, int pageSize);
+
+    /**
+     * Asks the provider to POST change notifications for every message of the mailbox to {@code notificationUrl}
+     * (and lifecycle events to {@code lifecycleUrl}) until {@code expiresAt}, carrying {@code clientState}.
+     */
+    Uni<Subscription> subscribe(MailboxSession session, URI notificationUrl, URI lifecycleUrl, String clientState,
+            Instant expiresAt);
+
+    /** Extends a subscription; fails with {@link ResourceGoneException} if the provider no longer has it. */
+    Uni<Subscription> renewSubscription(MailboxSession session, String subscriptionId, Instant expiresAt);
+
+    /** Removes a subscription; one the provider no longer has counts as removed. */
+    Uni<Void> unsubscribe(MailboxSession session, String subscriptionId);
 }

@@ -3,6 +3,10 @@ package dev.postroom.provider.graph;
 import dev.postroom.mail.Secret;
 import dev.postroom.provider.AccessToken;
 import dev.postroom.provider.Advice;
+import dev.postroom.provider.DeltaPage;
+import dev.postroom.provider.FolderRef;
+import dev.postroom.provider.MailboxSession;
+import dev.postroom.provider.Subscription;
 import dev.postroom.provider.AuthorizationFailedException;
 import dev.postroom.provider.MailProvider;
 import dev.postroom.provider.ProviderNotConfiguredException;
@@ -281,5 +285,38 @@ public class GraphMailProvider implements MailProvider {
     private static String withoutTrailingSlash(String url) {
         String stripped = url.strip();
         return stripped.endsWith("/") ? stripped.substring(0, stripped.length() - 1) : stripped;
+    }
+
+    // Delta reading and subscriptions: implemented in the next commit (the sync engine's Graph adapter).
+
+    @Override
+    public Uni<Map<String, String>> wellKnownFolders(MailboxSession session) {
+        throw new UnsupportedOperationException("not yet");
+    }
+
+    @Override
+    public Uni<DeltaPage> folderDelta(MailboxSession session, String link) {
+        throw new UnsupportedOperationException("not yet");
+    }
+
+    @Override
+    public Uni<DeltaPage> messageDelta(MailboxSession session, FolderRef folder, String link, int pageSize) {
+        throw new UnsupportedOperationException("not yet");
+    }
+
+    @Override
+    public Uni<Subscription> subscribe(MailboxSession session, URI notificationUrl, URI lifecycleUrl, String clientState,
+            Instant expiresAt) {
+        throw new UnsupportedOperationException("not yet");
+    }
+
+    @Override
+    public Uni<Subscription> renewSubscription(MailboxSession session, String subscriptionId, Instant expiresAt) {
+        throw new UnsupportedOperationException("not yet");
+    }
+
+    @Override
+    public Uni<Void> unsubscribe(MailboxSession session, String subscriptionId) {
+        throw new UnsupportedOperationException("not yet");
     }
 }
