@@ -11,7 +11,10 @@ import jakarta.enterprise.context.ApplicationScoped;
 import org.elasticsearch.client.Request;
 
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -94,6 +97,31 @@ public class MirrorQueries {
                 .map(response -> Optional.of(Documents.state(response.path("_source"))))
                 .onFailure(e -> e instanceof EngineException ee && ee.status() == 404)
                 .recoverWithItem(Optional.empty());
+    }
+
+    /**
+     * The mirror's current documents of these messages, by message id (absent: not in the mirror). Real-time reads
+     * ({@code _mget}), so what a bulk wrote a moment ago is seen.
+     */
+    public Uni<Map<String, MessageDoc>> messages(UUID accountId, Collection<String> messageIds) {
+        if (messageIds.isEmpty()) {
+            return Uni.createFrom().item(Map.of());
+        }
+        ObjectNode body = engine.json().createObjectNode();
+        ArrayNode ids = body.putArray("ids");
+        messageIds.forEach(id -> ids.add(Documents.messageId(accountId, id)));
+        Request request = Engine.request("POST", "/" + indices.messages() + "/_mget", body);
+        request.addParameter("routing", accountId.toString());
+        return indices.ready().chain(() -> engine.send(request)).map(response -> {
+            Map<String, MessageDoc> found = new HashMap<>();
+            for (JsonNode doc : response.path("docs")) {
+                if (doc.path("found").asBoolean()) {
+                    MessageDoc message = Documents.message(doc.path("_source"));
+                    found.put(message.messageId(), message);
+                }
+            }
+            return found;
+        });
     }
 
     /**
