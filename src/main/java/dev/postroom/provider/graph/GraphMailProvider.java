@@ -290,7 +290,7 @@ public class GraphMailProvider implements MailProvider {
     // Delta reading and subscriptions: implemented in the next commit (the sync engine's Graph adapter).
 
     @Override
-    public Uni<Map<String, String>> wellKnownFolders(MailboxSession session) {
+    public Uni<Optional<String>> wellKnownFolderId(MailboxSession session, String wellKnownName) {
         throw new UnsupportedOperationException("not yet");
     }
 
