@@ -589,9 +589,25 @@ final class MailboxSync {
                                 ? MirrorEvents.messageChanges(changes, result, previous)
                                 : upserts > 0 ? List.of(MirrorEvents.indexed(folder.id, upserts)) : List.of();
                         boolean changed = result.written() + result.deleted() > 0;
+                        if (incremental && result.deleted() > 0) {
+                            // A message left this folder: if it moved, its new folder tells us so; ask it now rather
+                            // than at its next poll, so a moved row reappears at once.
+                            othersDueNow(folder);
+                        }
                         return publish(events).invoke(() -> progress(complete)).replaceWith(changed);
                     });
                 }));
+    }
+
+    private void othersDueNow(FolderState moved) {
+        synchronized (this) {
+            long now = System.currentTimeMillis();
+            folders.values().stream().filter(f -> f != moved).forEach(f -> {
+                f.dueAt = Math.min(f.dueAt, now);
+                f.again |= f.running;
+            });
+        }
+        ctx.vertx().runOnContext(ignored -> schedule());
     }
 
     /** Stamps {@code syncedAt} and the folder's current name (it may have been renamed since the page was asked for). */
