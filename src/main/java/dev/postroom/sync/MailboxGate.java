@@ -30,6 +30,7 @@ final class MailboxGate {
 
     private final Vertx vertx;
     private final SyncConfig.Limits limits;
+    private final AsyncPermits instanceRequests;
     private final long bucketMillis;
     private final LongConsumer onPause;
     private final ArrayDeque<Runnable> waiting = new ArrayDeque<>();
@@ -41,10 +42,14 @@ final class MailboxGate {
     private long timer = -1;
     private boolean closed;
 
-    /** @param onPause told the instant (epoch ms) until which the provider asked this mailbox to wait */
-    MailboxGate(Vertx vertx, SyncConfig.Limits limits, LongConsumer onPause) {
+    /**
+     * @param instanceRequests the instance's bound on requests in flight, taken after this mailbox's own limits
+     * @param onPause          told the instant (epoch ms) until which the provider asked this mailbox to wait
+     */
+    MailboxGate(Vertx vertx, SyncConfig.Limits limits, AsyncPermits instanceRequests, LongConsumer onPause) {
         this.vertx = vertx;
         this.limits = limits;
+        this.instanceRequests = instanceRequests;
         this.bucketMillis = Math.max(1, limits.window().toMillis() / (BUCKETS - 1));
         this.onPause = onPause;
     }
@@ -55,8 +60,7 @@ final class MailboxGate {
     }
 
     private <T> Uni<T> attempt(Supplier<Uni<T>> request, int attempt) {
-        return acquire()
-                .chain(() -> Uni.createFrom().deferred(request::get))
+        return acquire().chain(() -> instanceRequests.run(request)
                 .onItemOrFailure().transformToUni((item, failure) -> {
                     release(failure);
                     if (failure == null) {
@@ -66,7 +70,7 @@ final class MailboxGate {
                         return attempt(request, attempt + 1);
                     }
                     return Uni.createFrom().failure(failure);
-                });
+                }));
     }
 
     /** Epoch ms until which requests wait for the provider (0 or past: not waiting). */

@@ -111,7 +111,7 @@ final class MailboxSync {
         this.treeLink = leased.folderLink();
         this.treeLinkIsNext = leased.folderLinkIsNext();
         this.initialDone = leased.initialDone();
-        this.gate = new MailboxGate(ctx.vertx(), ctx.config().limits(), this::pausedUntil);
+        this.gate = new MailboxGate(ctx.vertx(), ctx.config().limits(), ctx.requests(), this::pausedUntil);
         long now = System.currentTimeMillis();
         for (SyncStore.FolderRow row : rows) {
             FolderState folder = FolderState.of(row);
@@ -252,11 +252,11 @@ final class MailboxSync {
             }
         }
         if (startTree) {
-            ctx.rounds().run(this::treeRound).subscribe().with(ignored -> treeDone(null), this::treeDone);
+            treeRound().subscribe().with(ignored -> treeDone(null), this::treeDone);
         }
         for (FolderState folder : start) {
-            ctx.rounds().run(() -> folderRound(folder)).subscribe()
-                    .with(changes -> folderDone(folder, changes, null), failure -> folderDone(folder, false, failure));
+            Uni<Boolean> round = readsFromScratch(folder) ? ctx.fullRounds().run(() -> folderRound(folder)) : folderRound(folder);
+            round.subscribe().with(changes -> folderDone(folder, changes, null), failure -> folderDone(folder, false, failure));
         }
         notifyIdle();
     }
@@ -488,6 +488,10 @@ final class MailboxSync {
     }
 
     // ---------------------------------------------------------------- a folder's messages
+
+    private synchronized boolean readsFromScratch(FolderState folder) {
+        return folder.nextLink != null ? folder.fullRound : folder.deltaLink == null;
+    }
 
     /** One round of a folder, page by page; answers whether it changed anything. */
     private Uni<Boolean> folderRound(FolderState folder) {

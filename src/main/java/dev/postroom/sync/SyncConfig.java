@@ -21,9 +21,20 @@ public interface SyncConfig {
     @WithDefault("3")
     int foldersInParallel();
 
-    /** Delta rounds in progress at once on this instance, all mailboxes together: bounds memory and connections. */
+    /**
+     * Folders read from scratch at once on this instance, all mailboxes together (first copies and re-reads after a
+     * lost delta link): each holds up to two pages of messages, so this bounds memory when many mailboxes are linked
+     * at once. Incremental rounds are not limited by it.
+     */
+    @WithDefault("16")
+    int fullRoundsInParallel();
+
+    /**
+     * Provider requests in flight at once on this instance, all mailboxes together (bounds connections). Taken only
+     * once a mailbox's own limits let a request go: a mailbox that waits for a Retry-After holds none.
+     */
     @WithDefault("64")
-    int roundsInParallel();
+    int requestsInParallel();
 
     /** Mailboxes one instance syncs at most; the rest are left to other instances. */
     @WithDefault("5000")

@@ -11,11 +11,12 @@ import java.util.UUID;
 import java.util.function.Consumer;
 
 /**
- * What every {@link MailboxSync} of an instance shares: this instance's lease owner id, settings, stores, the bound on
- * rounds in progress, and how to tell the engine that a mailbox must stop here.
+ * What every {@link MailboxSync} of an instance shares: this instance's lease owner id, settings, stores, the bounds on
+ * folders read from scratch and on requests in flight, and how to tell the engine that a mailbox must stop here.
  */
 record SyncContext(String owner, SyncConfig config, SyncStore store, MirrorWriter writer, MirrorQueries queries,
-        EventPublisher events, OutlookTokens tokens, Vertx vertx, AsyncPermits rounds, Notifications notifications,
+        EventPublisher events, OutlookTokens tokens, Vertx vertx, AsyncPermits fullRounds, AsyncPermits requests,
+        Notifications notifications,
         Consumer<UUID> onLeaseLost, Consumer<UUID> onNeedsRelink) {
 
     /** Where the provider sends change notifications; null URLs: notifications are off. */

@@ -113,7 +113,8 @@ public class SyncEngine {
                 ? new SyncContext.Notifications(URI.create(publicUrl + NOTIFICATIONS_PATH), URI.create(publicUrl + LIFECYCLE_PATH))
                 : new SyncContext.Notifications(null, null);
         context = new SyncContext(owner, config, store, writer, queries, events, tokens, vertx,
-                new AsyncPermits(config.roundsInParallel()), notifications, this::leaseLost, this::leaseLost);
+                new AsyncPermits(config.fullRoundsInParallel()), new AsyncPermits(config.requestsInParallel()),
+                notifications, this::leaseLost, this::leaseLost);
         LOG.infof("sync engine started as %s", owner);
         subscribeControl();
         scanTimer = vertx.setPeriodic(1, config.lease().scan().toMillis(), ignored -> scan());
