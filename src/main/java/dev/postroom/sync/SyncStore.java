@@ -269,8 +269,12 @@ class SyncStore {
     }
 
     Uni<Optional<Overview>> overview(UUID mailboxId) {
-        return pool.preparedQuery("SELECT initial_done_at, last_sync_at, error, lease_owner, subscription_id "
-                        + "FROM sync_mailbox WHERE mailbox_id = $1")
+        // The last sync is the latest round of the folder tree or of any folder.
+        return pool.preparedQuery("""
+                        SELECT initial_done_at, error, lease_owner, subscription_id,
+                            GREATEST(last_sync_at, (SELECT max(last_round_at) FROM sync_folder f
+                                                    WHERE f.mailbox_id = s.mailbox_id)) AS last_sync_at
+                        FROM sync_mailbox s WHERE mailbox_id = $1""")
                 .execute(Tuple.of(mailboxId))
                 .map(rows -> {
                     if (rows.size() == 0) {
