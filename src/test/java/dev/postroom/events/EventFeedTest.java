@@ -8,7 +8,6 @@ import jakarta.inject.Inject;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.stream.IntStream;
@@ -156,10 +155,8 @@ class EventFeedTest {
 
     /** Publishes until the follower has seen a live event: its subscription is in place from then on. */
     private void awaitFollowing(String topic, AssertSubscriber<Event> page) {
-        List<Integer> probes = new ArrayList<>();
         for (int n = 1000; page.getItems().isEmpty() && n < 1100; n++) {
             publish(topic, n);
-            probes.add(n);
             try {
                 Thread.sleep(20);
             } catch (InterruptedException e) {
