@@ -112,6 +112,14 @@ public class EventFeed {
         throw new IllegalStateException("a stream entry without its '" + name + "' field");
     }
 
+    /**
+     * Completes once this instance's subscription is confirmed by Redis (opening it if needed): from then on, a
+     * {@link #follow} without a last event id misses nothing published after it started.
+     */
+    public Uni<Void> connected() {
+        return subscribed();
+    }
+
     private synchronized Uni<Void> subscribed() {
         if (subscription == null) {
             subscription = subscribe().onFailure().invoke(this::subscribeFailed).memoize().indefinitely();
