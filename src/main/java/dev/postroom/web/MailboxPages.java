@@ -16,6 +16,7 @@ import io.smallrye.mutiny.Uni;
 import jakarta.ws.rs.CookieParam;
 import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
@@ -99,10 +100,15 @@ public class MailboxPages {
     @GET
     @Path("/{id}/messages")
     public Uni<Response> messages(@CookieParam(SessionCookie.NAME) String session, @PathParam("id") UUID id,
-            @QueryParam("folder") String folder, @QueryParam("q") String text, @QueryParam("page") @DefaultValue("1") int page) {
+            @QueryParam("folder") String folder, @QueryParam("q") String text, @QueryParam("page") @DefaultValue("1") int page,
+            @HeaderParam("X-Live-Refresh") String liveRefresh) {
         Filter filter = new Filter(folder, text, page);
         return sessions.page(session, "/mailboxes/" + id, viewer -> views.messages(viewer.userId(), id, filter)
-                .map(list -> list.map(found -> Response.ok(Templates.messages(found)).build())
+                // htmx shows the whole page's address (so a reload or a shared link shows the same list), except
+                // for the page's own refreshes while a mailbox is first read: those add nothing to the history.
+                .map(list -> list.map(found -> Response.ok(Templates.messages(found))
+                                .header("HX-Push-Url", liveRefresh == null ? found.pageHref(found.filter().page()) : null)
+                                .build())
                         .orElseGet(() -> notFound(viewer))));
     }
 

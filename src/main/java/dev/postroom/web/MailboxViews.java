@@ -31,7 +31,7 @@ import java.util.UUID;
 @ApplicationScoped
 public class MailboxViews {
 
-    static final int PAGE_SIZE = 50;
+    static final int PAGE_SIZE = 100;
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'").withZone(ZoneOffset.UTC);
     private static final Logger LOG = Logger.getLogger(MailboxViews.class);
 

@@ -5,7 +5,7 @@
 (() => {
   'use strict';
 
-  const MESSAGE_PAGE_SIZE = 50;
+  const MESSAGE_PAGE_SIZE = 100; // MailboxViews.PAGE_SIZE
   const ACTIVITY_KEPT = 20;
 
   /**
@@ -229,7 +229,6 @@
       const query = '?folder=' + encodeURIComponent(f.folderId);
       link.href = base + query;
       link.setAttribute('hx-get', base + '/messages' + query);
-      link.setAttribute('hx-push-url', base + query);
       document.getElementById('folders').append(item);
       htmx.process(item);
     }
@@ -259,7 +258,10 @@
     // the first page of the list is fetched again, at most every 1.5 s.
     const refreshList = throttled(() => {
       const view = listView();
-      if (!view.search && view.page === 1) htmx.ajax('GET', view.list.dataset.listHref, { target: '#messages', swap: 'outerHTML' });
+      // X-Live-Refresh: the server then leaves the browser's history alone (it is the same list, newer).
+      if (!view.search && view.page === 1) {
+        htmx.ajax('GET', view.list.dataset.listHref, { target: '#messages', swap: 'outerHTML', headers: { 'X-Live-Refresh': 'true' } });
+      }
     }, 1500);
     follow(root.dataset.events, root.dataset.lastEventId, {
       sync: (sync) => showSync(panel, sync),
@@ -351,6 +353,13 @@
     follow(table.dataset.events, table.dataset.lastEventId, { email: (email) => applyEmail(email, rows, refreshSummary) },
       document.getElementById('live-status'));
   }
+
+  /** After htmx shows another folder's list, the folder list marks it. */
+  document.body.addEventListener('htmx:afterSwap', (event) => {
+    if (event.detail.target.id !== 'messages' && event.detail.elt.id !== 'messages') return;
+    const shown = listView().folder;
+    document.querySelectorAll('#folders li').forEach((li) => li.classList.toggle('selected', li.dataset.folderId === shown));
+  });
 
   // ---- Start ---------------------------------------------------------------------------------------------------
 

@@ -2,6 +2,7 @@ package dev.postroom.web;
 
 import dev.postroom.events.EventPublisher;
 import dev.postroom.events.Topics;
+import dev.postroom.testing.QuietMailboxes;
 import dev.postroom.testing.SseClient;
 import dev.postroom.testing.SseClient.SseEvent;
 import dev.postroom.testing.TestUsers;
@@ -10,7 +11,6 @@ import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.vertx.core.json.JsonObject;
 import io.vertx.mutiny.sqlclient.Pool;
-import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.Test;
 
@@ -164,16 +164,7 @@ class EventStreamTest {
         return events.stream().map(e -> json(e).getInteger("n")).toList();
     }
 
-    /**
-     * A mailbox row for the user, as linking writes it, without a sync request: only the event stream is under test
-     * here (linking itself is tested in the account package).
-     */
     private UUID linkedMailbox(User owner) {
-        UUID id = UUID.randomUUID();
-        pool.preparedQuery("INSERT INTO linked_mailbox (id, user_id, provider, address, external_id, status) "
-                        + "VALUES ($1, $2, 'outlook', $3, $4, 'active')")
-                .execute(Tuple.of(id, owner.id(), owner.email(), "ext-" + id))
-                .await().atMost(WAIT);
-        return id;
+        return QuietMailboxes.insert(pool, owner.id(), owner.email());
     }
 }
