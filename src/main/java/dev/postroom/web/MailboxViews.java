@@ -61,6 +61,11 @@ public class MailboxViews {
 
     public record FolderRow(String folderId, String name, int total, int unread, boolean selected) {
         static final FolderRow TEMPLATE = new FolderRow("", "", 0, 0, false);
+
+        /** The id as a query parameter's value (provider ids may hold '+', '/' or '='). */
+        public String queryValue() {
+            return URLEncoder.encode(folderId, StandardCharsets.UTF_8);
+        }
     }
 
     /** The sync state as the page shows it; {@code percent} of the estimated messages indexed. */

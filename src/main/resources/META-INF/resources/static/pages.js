@@ -87,6 +87,7 @@
   };
 
   function showSync(panel, sync) {
+    if (panel.dataset.phase !== sync.phase) flash(panel); // a new phase is news; progress alone is not
     panel.dataset.phase = sync.phase;
     setText(panel, 'phase', sync.phase);
     setText(panel, 'phaseText', PHASE_TEXT[sync.phase] || sync.phase);
@@ -106,7 +107,6 @@
       setText(panel, 'whatToDo', WHAT_TO_DO[sync.phase] || WHAT_TO_DO.failed);
       field(panel, 'relink').hidden = sync.phase !== 'needs_relink';
     }
-    flash(panel);
   }
 
   /** "Outlook asked us to wait N s", counting down to the instant Outlook named. */

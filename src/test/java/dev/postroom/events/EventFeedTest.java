@@ -62,11 +62,17 @@ class EventFeedTest {
     @Test
     void withoutALastEventIdOnlyLiveEventsArrive() {
         String topic = newTopic();
+        // An earlier follower sees event 1 arrive: from then on the subscription has delivered it, and a new
+        // follower without a Last-Event-ID must not get it (nothing is replayed from the stream).
+        AssertSubscriber<Event> earlier = feed.follow(topic, publish(topic, 0)).subscribe().withSubscriber(AssertSubscriber.create(Long.MAX_VALUE));
         publish(topic, 1);
+        earlier.awaitItems(1, WAIT);
+
         AssertSubscriber<Event> page = feed.follow(topic, null).subscribe().withSubscriber(AssertSubscriber.create(Long.MAX_VALUE));
         awaitFollowing(topic, page);
         assertTrue(numbers(page.getItems()).stream().noneMatch(n -> n == 1), "no replay without a Last-Event-ID");
         page.cancel();
+        earlier.cancel();
     }
 
     @Test
