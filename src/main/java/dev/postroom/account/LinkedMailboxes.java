@@ -73,6 +73,18 @@ public class LinkedMailboxes {
                 });
     }
 
+    /** Records that a sync of the mailbox was asked for (the sync engine's scans read it). */
+    public Uni<Void> requestSync(UUID id) {
+        return pool.preparedQuery("UPDATE linked_mailbox SET sync_requested_at = now() WHERE id = $1")
+                .execute(Tuple.of(id)).replaceWithVoid();
+    }
+
+    /** Removes the mailbox and, with it, its tokens and sync state (cascade). False if it is not the user's. */
+    public Uni<Boolean> delete(UUID userId, UUID id) {
+        return pool.preparedQuery("DELETE FROM linked_mailbox WHERE id = $1 AND user_id = $2")
+                .execute(Tuple.of(id, userId)).map(rows -> rows.rowCount() > 0);
+    }
+
     public Uni<Void> setStatus(SqlClient client, UUID id, LinkedMailbox.Status status) {
         return client.preparedQuery("UPDATE linked_mailbox SET status = $2, updated_at = now() WHERE id = $1")
                 .execute(Tuple.of(id, status.value()))

@@ -18,7 +18,7 @@ public final class Topics {
         return "deliveries:" + ownerId;
     }
 
-    static String streamKey(String topic) {
+    public static String streamKey(String topic) {
         return "postroom:events:" + topic;
     }
 }

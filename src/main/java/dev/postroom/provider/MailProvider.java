@@ -5,7 +5,8 @@ import io.smallrye.mutiny.Uni;
 
 import java.net.URI;
 import java.time.Instant;
-import java.util.Map;
+import java.util.List;
+import java.util.Optional;
 
 /**
  * The port every mail backend implements: linking an account over OAuth 2.0 (authorization code with PKCE), keeping
@@ -52,11 +53,17 @@ public interface MailProvider {
     Advice explain(String error, String description);
 
     /**
-     * The ids of the well-known folders ({@code inbox}, {@code sentitems}, {@code drafts}, {@code deleteditems},
-     * {@code junkemail}, {@code archive}) that the mailbox has, id to well-known name. Display names are localised:
-     * this is how a folder is recognised.
+     * The well-known folder names the mirror recognises folders by, for {@link #wellKnownFolderId}. Display names are
+     * localised: a well-known name is how a folder is recognised.
      */
-    Uni<Map<String, String>> wellKnownFolders(MailboxSession session);
+    List<String> WELL_KNOWN_FOLDERS = List.of("inbox", "sentitems", "drafts", "deleteditems", "junkemail", "archive");
+
+    /**
+     * The id of one well-known folder (one of {@link #WELL_KNOWN_FOLDERS}), or empty when the mailbox has no such
+     * folder. Exactly one request per call: callers count every request against the mailbox's limit of requests in
+     * flight, so they ask for the names one by one, at the pace they choose.
+     */
+    Uni<Optional<String>> wellKnownFolderId(MailboxSession session, String wellKnownName);
 
     /**
      * One page of the folder tree's delta: {@code FolderUpserted} for folders created or changed (parents before

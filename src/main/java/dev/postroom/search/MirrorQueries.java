@@ -11,7 +11,10 @@ import jakarta.enterprise.context.ApplicationScoped;
 import org.elasticsearch.client.Request;
 
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -97,6 +100,31 @@ public class MirrorQueries {
     }
 
     /**
+     * The mirror's current documents of these messages, by message id (absent: not in the mirror). Real-time reads
+     * ({@code _mget}), so what a bulk wrote a moment ago is seen.
+     */
+    public Uni<Map<String, MessageDoc>> messages(UUID accountId, Collection<String> messageIds) {
+        if (messageIds.isEmpty()) {
+            return Uni.createFrom().item(Map.of());
+        }
+        ObjectNode body = engine.json().createObjectNode();
+        ArrayNode ids = body.putArray("ids");
+        messageIds.forEach(id -> ids.add(Documents.messageId(accountId, id)));
+        Request request = Engine.request("POST", "/" + indices.messages() + "/_mget", body);
+        request.addParameter("routing", accountId.toString());
+        return indices.ready().chain(() -> engine.send(request)).map(response -> {
+            Map<String, MessageDoc> found = new HashMap<>();
+            for (JsonNode doc : response.path("docs")) {
+                if (doc.path("found").asBoolean()) {
+                    MessageDoc message = Documents.message(doc.path("_source"));
+                    found.put(message.messageId(), message);
+                }
+            }
+            return found;
+        });
+    }
+
+    /**
      * Every message document of an account, in message id order, paged with {@code search_after} (no scroll
      * context to clean up). Not a point-in-time view: meant for a quiet mailbox, e.g. convergence checks.
      */
@@ -129,18 +157,31 @@ public class MirrorQueries {
      * account, not only routed: routing shares a shard with other accounts).
      */
     public Uni<Long> deleteAccount(UUID accountId, Refresh refresh) {
+        return deleteAccount(accountId, refresh, 1);
+    }
+
+    /**
+     * Version conflicts proceed (a document deleted or rewritten under the query by someone else, e.g. the sync
+     * engine cleaning up at the same time) and the query runs again, so that what was rewritten goes too.
+     */
+    private Uni<Long> deleteAccount(UUID accountId, Refresh refresh, int attempt) {
         ObjectNode body = engine.json().createObjectNode();
         accountFilter(body.putObject("query").putObject("bool"), accountId);
         Request delete = Engine.request("POST", "/" + indices.messages() + "," + indices.mailboxes() + "/_delete_by_query", body);
         delete.addParameter("routing", accountId.toString());
+        delete.addParameter("conflicts", "proceed");
         delete.addParameter("refresh", refresh == Refresh.NONE ? "false" : "true");
         // _delete_by_query sees only what is searchable: refresh first so that documents written a moment ago go too.
         Request refreshNow = new Request("POST", "/" + indices.messages() + "," + indices.mailboxes() + "/_refresh");
-        return indices.ready().chain(() -> engine.send(refreshNow)).chain(() -> engine.send(delete)).map(response -> {
+        return indices.ready().chain(() -> engine.send(refreshNow)).chain(() -> engine.send(delete)).chain(response -> {
             if (response.path("failures").size() > 0) {
                 throw new EngineException("deleting the documents of account " + accountId + " failed: " + response.path("failures"));
             }
-            return response.path("deleted").asLong();
+            long deleted = response.path("deleted").asLong();
+            if (response.path("version_conflicts").asLong() > 0 && attempt < 3) {
+                return deleteAccount(accountId, refresh, attempt + 1).map(more -> deleted + more);
+            }
+            return Uni.createFrom().item(deleted);
         });
     }
 

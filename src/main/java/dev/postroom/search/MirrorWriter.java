@@ -22,6 +22,13 @@ import java.util.UUID;
  * Applies a page of mailbox changes to the mirror with one {@code _bulk} request. The Uni succeeds only if every
  * change took effect, so a caller that advances its delta link after it (and only then) never skips a change; and
  * since every change is idempotent, replaying a page after a crash changes nothing.
+ *
+ * <p>Rounds: every page belongs to a delta round, numbered per account in the order the rounds' snapshots were taken
+ * (the sync engine starts one round of an account at a time). A message is written with its round (times
+ * {@link #VERSIONS_PER_ROUND}) as external version ({@code external_gte}), so a page of an older round that arrives late (a big folder's first round still
+ * paging while the inbox's newer round saw the message move in) cannot overwrite what a newer round wrote: the
+ * engine refuses it, and it counts as unchanged. The round is also stored ({@code round}) so that a folder read again
+ * from scratch can remove what its new round did not see ({@link #removeNotSeen}).
  */
 @ApplicationScoped
 public class MirrorWriter {
@@ -34,6 +41,12 @@ public class MirrorWriter {
     static final String DELETE_IF_IN_FOLDER =
             "if (ctx._source.folderId == params.folderId) { ctx.op = 'delete' } else { ctx.op = 'noop' }";
 
+    /**
+     * Room between two rounds' versions for in-place updates, which add one to a document's version each: renaming a
+     * folder updates its messages by query. 999 renames of one folder between two of its rounds are not expected.
+     */
+    static final long VERSIONS_PER_ROUND = 1_000;
+
     private final Engine engine;
     private final SearchIndices indices;
 
@@ -42,9 +55,9 @@ public class MirrorWriter {
         this.indices = indices;
     }
 
-    /** {@link #apply(UUID, List, Refresh)} without waiting for a refresh. */
-    public Uni<BulkResult> apply(UUID accountId, List<MailboxChange> changes) {
-        return apply(accountId, changes, Refresh.NONE);
+    /** {@link #apply(UUID, long, List, Refresh)} without waiting for a refresh. */
+    public Uni<BulkResult> apply(UUID accountId, long round, List<MailboxChange> changes) {
+        return apply(accountId, round, changes, Refresh.NONE);
     }
 
     /**
@@ -54,7 +67,7 @@ public class MirrorWriter {
      * <p>Because the folder's messages are deleted after the bulk, a batch should not upsert messages into a folder
      * it also removes (a provider's folder delta never does: a removed folder has no further pages).
      */
-    public Uni<BulkResult> apply(UUID accountId, List<MailboxChange> changes, Refresh refresh) {
+    public Uni<BulkResult> apply(UUID accountId, long round, List<MailboxChange> changes, Refresh refresh) {
         for (MailboxChange change : changes) {
             if (!accountId.equals(change.accountId())) {
                 // Routing is by account: a change of another account would land on the wrong shard.
@@ -62,11 +75,11 @@ public class MirrorWriter {
             }
         }
         if (changes.isEmpty()) {
-            return Uni.createFrom().item(new BulkResult(0, 0, 0, 0, 0));
+            return Uni.createFrom().item(BulkResult.empty());
         }
         List<String> removedFolders = changes.stream()
                 .filter(FolderRemoved.class::isInstance).map(c -> ((FolderRemoved) c).folderId()).toList();
-        Request bulk = Engine.ndjson("POST", "/_bulk", lines(accountId, changes));
+        Request bulk = Engine.ndjson("POST", "/_bulk", lines(accountId, round, changes));
         bulk.addParameter("refresh", refresh.parameter);
         return indices.ready()
                 .chain(() -> engine.send(bulk))
@@ -74,7 +87,7 @@ public class MirrorWriter {
                 .chain(result -> removedFolders.isEmpty() ? Uni.createFrom().item(result)
                         : deleteFolderMessages(accountId, removedFolders, refresh)
                         .map(deleted -> new BulkResult(result.written(), result.deleted(), result.unchanged(),
-                                result.missing(), deleted)));
+                                result.missing(), deleted, result.outcomes())));
     }
 
     /** Writes the account's sync state document (progress for the pages; sync resumes from PostgreSQL, not this). */
@@ -86,16 +99,61 @@ public class MirrorWriter {
         return indices.ready().chain(() -> engine.send(request)).replaceWithVoid();
     }
 
-    private String lines(UUID accountId, List<MailboxChange> changes) {
+    /**
+     * Removes the messages of a folder that its round {@code round}, a full read from scratch, did not see: they left
+     * the folder while it was not followed (its delta link was lost). Call it after the round's last page.
+     */
+    public Uni<Long> removeNotSeen(UUID accountId, String folderId, long round, Refresh refresh) {
+        ObjectNode query = engine.json().createObjectNode();
+        ArrayNode filter = query.putObject("query").putObject("bool").putArray("filter");
+        filter.addObject().putObject("term").put("accountId", accountId.toString());
+        filter.addObject().putObject("term").put("folderId", folderId);
+        filter.addObject().putObject("range").putObject("round").put("lt", round);
+        return deleteByQuery(accountId, query, refresh, "removing messages no longer in folder " + folderId);
+    }
+
+    /**
+     * Puts a folder's new display name on its messages (they carry it for listing and search). Conflicts abort: a
+     * message written under the query fails the Uni and the caller tries again.
+     */
+    public Uni<Long> renameFolder(UUID accountId, String folderId, String name, Refresh refresh) {
+        ObjectNode body = engine.json().createObjectNode();
+        ArrayNode filter = body.putObject("query").putObject("bool").putArray("filter");
+        filter.addObject().putObject("term").put("accountId", accountId.toString());
+        filter.addObject().putObject("term").put("folderId", folderId);
+        ObjectNode script = body.putObject("script");
+        script.put("lang", "painless");
+        script.put("source", "ctx._source.folderName = params.name");
+        script.putObject("params").put("name", name);
+        Request refreshNow = new Request("POST", "/" + indices.messages() + "/_refresh");
+        Request update = Engine.request("POST", "/" + indices.messages() + "/_update_by_query", body);
+        update.addParameter("routing", accountId.toString());
+        update.addParameter("refresh", refresh == Refresh.NONE ? "false" : "true");
+        return indices.ready()
+                .chain(() -> engine.send(refreshNow))
+                .chain(() -> engine.send(update))
+                .map(response -> {
+                    if (response.path("failures").size() > 0) {
+                        throw new EngineException("renaming folder " + folderId + " of account " + accountId
+                                + " failed: " + response.path("failures"));
+                    }
+                    return response.path("updated").asLong();
+                });
+    }
+
+    private String lines(UUID accountId, long round, List<MailboxChange> changes) {
         ObjectMapper json = engine.json();
         String routing = accountId.toString();
         StringBuilder lines = new StringBuilder(changes.size() * 1024);
         for (MailboxChange change : changes) {
             switch (change) {
                 case Upserted upserted -> {
-                    line(lines, action(json, "index", indices.messages(),
-                            Documents.messageId(accountId, upserted.doc().messageId()), routing));
-                    line(lines, Documents.message(json, upserted.doc()));
+                    ObjectNode index = action(json, "index", indices.messages(),
+                            Documents.messageId(accountId, upserted.doc().messageId()), routing);
+                    ((ObjectNode) index.path("index")).put("version", round * VERSIONS_PER_ROUND)
+                            .put("version_type", "external_gte");
+                    line(lines, index);
+                    line(lines, Documents.message(json, upserted.doc()).put("round", round));
                 }
                 case RemovedFromFolder removed -> {
                     ObjectNode update = action(json, "update", indices.messages(),
@@ -140,6 +198,7 @@ public class MirrorWriter {
     private BulkResult outcome(UUID accountId, JsonNode response) {
         int written = 0, deleted = 0, unchanged = 0, missing = 0;
         List<String> failures = new ArrayList<>();
+        List<BulkResult.Outcome> outcomes = new ArrayList<>();
         JsonNode items = response.path("items");
         for (JsonNode entry : items) {
             String type = entry.fieldNames().next();
@@ -148,14 +207,28 @@ public class MirrorWriter {
             String result = item.path("result").asText();
             if (status == 404 && (type.equals("update") || type.equals("delete"))) {
                 missing++;
+                outcomes.add(BulkResult.Outcome.MISSING);
+            } else if (status == 409 && type.equals("index")) {
+                // A newer round wrote this message already (external version): this copy is older, so it stays out.
+                unchanged++;
+                outcomes.add(BulkResult.Outcome.UNCHANGED);
             } else if (item.has("error") || status >= 300) {
                 failures.add(type + " " + item.path("_id").asText() + " (" + status + " "
                         + EngineException.describe(item) + ")");
             } else {
                 switch (result) {
-                    case "deleted" -> deleted++;
-                    case "noop" -> unchanged++;
-                    default -> written++;
+                    case "deleted" -> {
+                        deleted++;
+                        outcomes.add(BulkResult.Outcome.DELETED);
+                    }
+                    case "noop" -> {
+                        unchanged++;
+                        outcomes.add(BulkResult.Outcome.UNCHANGED);
+                    }
+                    default -> {
+                        written++;
+                        outcomes.add(BulkResult.Outcome.WRITTEN);
+                    }
                 }
             }
         }
@@ -163,30 +236,35 @@ public class MirrorWriter {
             throw new EngineException("bulk write of account " + accountId + ": " + failures.size() + " of "
                     + items.size() + " items failed: " + String.join("; ", failures));
         }
-        return new BulkResult(written, deleted, unchanged, missing, 0);
+        return new BulkResult(written, deleted, unchanged, missing, 0, outcomes);
     }
 
-    /**
-     * Deletes the messages still in removed folders. A refresh first, because {@code _delete_by_query} only sees
-     * what is searchable, and messages written a moment ago (even by this bulk) must go too. Conflicts abort (the
-     * default): a message changing under the query fails the Uni, and the caller retries the page.
-     */
+    /** Deletes the messages still in removed folders. */
     private Uni<Long> deleteFolderMessages(UUID accountId, List<String> folderIds, Refresh refresh) {
-        Request refreshNow = new Request("POST", "/" + indices.messages() + "/_refresh");
         ObjectNode query = engine.json().createObjectNode();
         ArrayNode filter = query.putObject("query").putObject("bool").putArray("filter");
         filter.addObject().putObject("term").put("accountId", accountId.toString());
         ArrayNode folders = filter.addObject().putObject("terms").putArray("folderId");
         folderIds.forEach(folders::add);
+        return deleteByQuery(accountId, query, refresh, "deleting messages of removed folders");
+    }
+
+    /**
+     * A refresh first, because {@code _delete_by_query} only sees what is searchable, and messages written a moment
+     * ago (even by the same bulk) must go too. Conflicts abort (the default): a message changing under the query
+     * fails the Uni, and the caller retries the page.
+     */
+    private Uni<Long> deleteByQuery(UUID accountId, ObjectNode query, Refresh refresh, String what) {
+        Request refreshNow = new Request("POST", "/" + indices.messages() + "/_refresh");
         Request delete = Engine.request("POST", "/" + indices.messages() + "/_delete_by_query", query);
         delete.addParameter("routing", accountId.toString());
         delete.addParameter("refresh", refresh == Refresh.NONE ? "false" : "true");
-        return engine.send(refreshNow)
+        return indices.ready()
+                .chain(() -> engine.send(refreshNow))
                 .chain(() -> engine.send(delete))
                 .map(response -> {
                     if (response.path("failures").size() > 0) {
-                        throw new EngineException("deleting messages of removed folders of account " + accountId
-                                + " failed: " + response.path("failures"));
+                        throw new EngineException(what + " of account " + accountId + " failed: " + response.path("failures"));
                     }
                     return response.path("deleted").asLong();
                 });

@@ -61,6 +61,15 @@ public class SearchIndices {
         return config.indexPrefix() + "-messages";
     }
 
+    /**
+     * Makes everything written so far searchable (the mirror writes without waiting for refreshes). For tests and
+     * benchmarks that compare the mirror with a mailbox; pages never need it.
+     */
+    public Uni<Void> refresh() {
+        return ready().chain(() -> engine.send(new Request("POST", "/" + messages() + "," + mailboxes() + "/_refresh")))
+                .replaceWithVoid();
+    }
+
     /** The alias for folders and sync states. */
     public String mailboxes() {
         return config.indexPrefix() + "-mailboxes";
@@ -131,6 +140,8 @@ public class SearchIndices {
         keyword(p, "internetMessageId");
         date(p, "lastModified");
         date(p, "syncedAt");
+        // The delta round that wrote the document (also its external version): see MirrorWriter.
+        type(p, "round", "long");
         return mappings;
     }
 

@@ -24,7 +24,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 
 /** What the linking tests do over and over: sign up, start a link, and act as the browser over real HTTP. */
-final class LinkApi {
+public final class LinkApi {
 
     private static final AtomicInteger CLIENTS = new AtomicInteger();
 
@@ -32,25 +32,25 @@ final class LinkApi {
     }
 
     /** A signed-up local user: id, email and personal API key. */
-    record User(UUID id, String email, String apiKey) {
+    public record User(UUID id, String email, String apiKey) {
     }
 
-    static String publicUrl() {
+    public static String publicUrl() {
         return ConfigProvider.getConfig().getValue("postroom.public-url", String.class);
     }
 
-    static String unique(String prefix) {
+    public static String unique(String prefix) {
         return prefix + "-" + UUID.randomUUID().toString().substring(0, 12) + "@example.org";
     }
 
     /** Sign-up is rate limited per client IP: each sign-up comes from an address of its own (the test profile trusts X-Forwarded-For). */
-    static RequestSpecification fromNewClient() {
+    public static RequestSpecification fromNewClient() {
         int n = CLIENTS.incrementAndGet();
         return given().header("X-Forwarded-For", "198.19." + (n / 250 % 250) + "." + (n % 250 + 1))
                 .contentType("application/json");
     }
 
-    static User signUp() {
+    public static User signUp() {
         String email = unique("linker");
         ExtractableResponse<Response> created = fromNewClient()
                 .body(Map.of("email", email, "password", "correct horse battery staple"))
@@ -58,7 +58,7 @@ final class LinkApi {
         return new User(UUID.fromString(created.path("id")), email, created.path("apiKey.key"));
     }
 
-    static RequestSpecification as(User user) {
+    public static RequestSpecification as(User user) {
         return given().header("Authorization", "Bearer " + user.apiKey()).contentType("application/json");
     }
 
@@ -111,7 +111,7 @@ final class LinkApi {
     }
 
     /** The whole flow in a browser: start, authorize, callback, land on returnTo. Returns the linked mailbox id. */
-    static UUID link(User user, String loginHint) {
+    public static UUID link(User user, String loginHint) {
         URI authorizationUrl = startLink(user, "/?from=test", loginHint);
         HttpResponse<String> landed = get(browser(), authorizationUrl);
         assertEquals(200, landed.statusCode(), landed.body());

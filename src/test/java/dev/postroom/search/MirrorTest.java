@@ -52,6 +52,8 @@ class MirrorTest {
     ObjectMapper json;
 
     private UUID account;
+    /** Each write is a newer delta round, as the sync engine numbers them. */
+    private long round;
 
     @BeforeEach
     void newAccount() {
@@ -162,6 +164,66 @@ class MirrorTest {
     }
 
     @Test
+    void aPageOfAnOlderRoundCannotOverwriteWhatANewerRoundWrote() {
+        // The inbox's round 7 saw the message arrive from "big", whose round 4 (started earlier) is still paging.
+        BulkResult newer = writer.apply(account, 7, List.of(new Upserted(message("m1", "inbox", "Moved", true, NOW))),
+                Refresh.WAIT_FOR).await().atMost(WAIT);
+        BulkResult older = writer.apply(account, 4, List.of(new Upserted(message("m1", "big", "Moved", false, NOW))),
+                Refresh.WAIT_FOR).await().atMost(WAIT);
+
+        assertEquals(List.of(BulkResult.Outcome.WRITTEN), newer.outcomes());
+        assertEquals(List.of(BulkResult.Outcome.UNCHANGED), older.outcomes());
+        // "big"'s next round reports the message gone from it: that must not delete the copy in the inbox.
+        BulkResult removal = writer.apply(account, 8, List.of(new RemovedFromFolder(account, "m1", "big")),
+                Refresh.WAIT_FOR).await().atMost(WAIT);
+        assertEquals(List.of(BulkResult.Outcome.UNCHANGED), removal.outcomes());
+        MessageDoc kept = queries.snapshot(account).await().atMost(WAIT).get(0);
+        assertEquals("inbox", kept.folderId());
+        assertTrue(kept.isRead());
+    }
+
+    @Test
+    void aFolderReadAgainFromScratchLosesWhatItsNewRoundDidNotSee() {
+        writer.apply(account, 1, List.of(new Upserted(message("m1", "inbox", "Gone meanwhile", false, NOW)),
+                new Upserted(message("m2", "inbox", "Still here", false, NOW)),
+                new Upserted(message("m3", "archive", "Other folder", false, NOW))), Refresh.WAIT_FOR).await().atMost(WAIT);
+        writer.apply(account, 2, List.of(new Upserted(message("m2", "inbox", "Still here", true, NOW))), Refresh.NONE)
+                .await().atMost(WAIT);
+
+        assertEquals(1L, writer.removeNotSeen(account, "inbox", 2, Refresh.WAIT_FOR).await().atMost(WAIT));
+
+        assertEquals(List.of("m2", "m3"),
+                queries.snapshot(account).await().atMost(WAIT).stream().map(MessageDoc::messageId).toList());
+    }
+
+    @Test
+    void renamingAFolderRenamesItsMessagesAndTheNextRoundStillWrites() {
+        writer.apply(account, 3, List.of(new Upserted(message("m1", "work", "Hi", false, NOW))), Refresh.WAIT_FOR)
+                .await().atMost(WAIT);
+
+        assertEquals(1L, writer.renameFolder(account, "work", "Projects", Refresh.WAIT_FOR).await().atMost(WAIT));
+        assertEquals("Projects", queries.snapshot(account).await().atMost(WAIT).get(0).folderName());
+
+        // The rename bumped the document's version in place: the next round's change must still get through.
+        BulkResult next = writer.apply(account, 4, List.of(new Upserted(message("m1", "work", "Hi", true, NOW))),
+                Refresh.WAIT_FOR).await().atMost(WAIT);
+        assertEquals(List.of(BulkResult.Outcome.WRITTEN), next.outcomes());
+        assertTrue(queries.snapshot(account).await().atMost(WAIT).get(0).isRead());
+    }
+
+    @Test
+    void currentDocumentsAreReadByIdInRealTime() {
+        writer.apply(account, 1, List.of(new Upserted(message("m1", "inbox", "Just written", false, NOW))), Refresh.NONE)
+                .await().atMost(WAIT);
+
+        var found = queries.messages(account, List.of("m1", "never")).await().atMost(WAIT);
+
+        assertEquals(java.util.Set.of("m1"), found.keySet());
+        assertEquals("Just written", found.get("m1").subject());
+        assertTrue(queries.messages(UUID.randomUUID(), List.of("m1")).await().atMost(WAIT).isEmpty(), "other accounts see nothing");
+    }
+
+    @Test
     void removingAFolderRemovesItsMessages() {
         apply(List.of(
                 new FolderUpserted(folder("inbox", "Inbox", "inbox")),
@@ -169,7 +231,7 @@ class MirrorTest {
                 new Upserted(message("m1", "old", "Old one", false, NOW)),
                 new Upserted(message("m2", "inbox", "Keep me", false, NOW))));
         // Not yet searchable when the folder goes: the removal must still catch it.
-        writer.apply(account, List.of(new Upserted(message("m3", "old", "Just arrived", false, NOW)))).await().atMost(WAIT);
+        writer.apply(account, ++round, List.of(new Upserted(message("m3", "old", "Just arrived", false, NOW)))).await().atMost(WAIT);
 
         BulkResult result = apply(List.of(new FolderRemoved(account, "old")));
 
@@ -184,7 +246,7 @@ class MirrorTest {
         MessageDoc bad = withInternetMessageId(message("bad", "inbox", "Too long", false, NOW), "x".repeat(40_000));
 
         var failure = assertThrows(EngineException.class,
-                () -> writer.apply(account, List.of(new Upserted(good), new Upserted(bad)), Refresh.WAIT_FOR).await().atMost(WAIT));
+                () -> writer.apply(account, ++round, List.of(new Upserted(good), new Upserted(bad)), Refresh.WAIT_FOR).await().atMost(WAIT));
 
         assertTrue(failure.getMessage().contains(account + ":bad"), failure.getMessage());
         assertTrue(failure.getMessage().contains("1 of 2 items failed"), failure.getMessage());
@@ -207,7 +269,7 @@ class MirrorTest {
         apply(List.of(new FolderUpserted(folder("inbox", "Inbox", "inbox")), new Upserted(message("m1", "inbox", "Mine", false, NOW))));
         writer.saveState(new SyncStateDoc(account, "jane@example.org", "incremental", 1, 1, 1, 1, NOW, null), Refresh.WAIT_FOR)
                 .await().atMost(WAIT);
-        writer.apply(other, List.of(new FolderUpserted(new FolderDoc(other, "inbox", "Inbox", null, "inbox", 1, 0)),
+        writer.apply(other, ++round, List.of(new FolderUpserted(new FolderDoc(other, "inbox", "Inbox", null, "inbox", 1, 0)),
                 new Upserted(withAccount(message("m1", "inbox", "Theirs", false, NOW), other))), Refresh.WAIT_FOR).await().atMost(WAIT);
 
         assertEquals(3, queries.deleteAccount(account, Refresh.WAIT_FOR).await().atMost(WAIT), "folder, message and state");
@@ -230,7 +292,7 @@ class MirrorTest {
     }
 
     private BulkResult apply(List<MailboxChange> changes) {
-        return writer.apply(account, changes, Refresh.WAIT_FOR).await().atMost(WAIT);
+        return writer.apply(account, ++round, changes, Refresh.WAIT_FOR).await().atMost(WAIT);
     }
 
     private void assertOnlyIn(String folderId, String messageId) {

@@ -78,6 +78,7 @@ public class GraphMailProvider implements MailProvider {
     private final String redirectUri;
     private final OidcClients oidcClients;
     private final WebClient web;
+    private final GraphMailbox mailbox;
     private volatile Uni<OidcClient> tokenClient;
 
     public GraphMailProvider(
@@ -96,6 +97,7 @@ public class GraphMailProvider implements MailProvider {
         this.web = WebClient.create(vertx, new WebClientOptions()
                 .setConnectTimeout((int) Duration.ofSeconds(10).toMillis())
                 .setUserAgent("Postroom"));
+        this.mailbox = new GraphMailbox(web, this.graphUrl);
     }
 
     @PreDestroy
@@ -261,7 +263,8 @@ public class GraphMailProvider implements MailProvider {
         return new ProviderUnavailableException(what);
     }
 
-    private static JsonObject json(HttpResponse<Buffer> response) {
+    /** The body as a JSON object, or null when it is empty or not one. */
+    static JsonObject json(HttpResponse<Buffer> response) {
         Buffer body = response.body();
         return body == null || body.length() == 0 ? null : parse(body.toString());
     }
@@ -287,36 +290,36 @@ public class GraphMailProvider implements MailProvider {
         return stripped.endsWith("/") ? stripped.substring(0, stripped.length() - 1) : stripped;
     }
 
-    // Delta reading and subscriptions: implemented in the next commit (the sync engine's Graph adapter).
+    // Reading the mailbox and subscriptions: GraphMailbox.
 
     @Override
-    public Uni<Map<String, String>> wellKnownFolders(MailboxSession session) {
-        throw new UnsupportedOperationException("not yet");
+    public Uni<Optional<String>> wellKnownFolderId(MailboxSession session, String wellKnownName) {
+        return mailbox.wellKnownFolderId(session, wellKnownName);
     }
 
     @Override
     public Uni<DeltaPage> folderDelta(MailboxSession session, String link) {
-        throw new UnsupportedOperationException("not yet");
+        return mailbox.folderDelta(session, link);
     }
 
     @Override
     public Uni<DeltaPage> messageDelta(MailboxSession session, FolderRef folder, String link, int pageSize) {
-        throw new UnsupportedOperationException("not yet");
+        return mailbox.messageDelta(session, folder, link, pageSize);
     }
 
     @Override
     public Uni<Subscription> subscribe(MailboxSession session, URI notificationUrl, URI lifecycleUrl, String clientState,
             Instant expiresAt) {
-        throw new UnsupportedOperationException("not yet");
+        return mailbox.subscribe(session, notificationUrl, lifecycleUrl, clientState, expiresAt);
     }
 
     @Override
     public Uni<Subscription> renewSubscription(MailboxSession session, String subscriptionId, Instant expiresAt) {
-        throw new UnsupportedOperationException("not yet");
+        return mailbox.renewSubscription(session, subscriptionId, expiresAt);
     }
 
     @Override
     public Uni<Void> unsubscribe(MailboxSession session, String subscriptionId) {
-        throw new UnsupportedOperationException("not yet");
+        return mailbox.unsubscribe(session, subscriptionId);
     }
 }
