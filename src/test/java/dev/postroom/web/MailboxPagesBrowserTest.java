@@ -1,11 +1,14 @@
 package dev.postroom.web;
 
 import dev.postroom.simulator.OutlookSimulator;
+import dev.postroom.sync.SyncEngine;
 import dev.postroom.testing.Browser;
 import dev.postroom.testing.TestUsers;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
 import org.openqa.selenium.WebElement;
@@ -27,8 +30,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * first sync reach 100 %, then read a message and move another one in the simulator's mailbox page (Outlook, for
  * the test) and see both on Postroom's data page without a reload, within a second.
  *
- * <p>Needs the sync engine, which lands separately: until then this class fails at "reach 100 %" (nothing
- * publishes sync events). The same pages against published events are tested in LivePagesBrowserTest.
+ * <p>The same pages against events published by the test itself: LivePagesBrowserTest.
  */
 @QuarkusTest
 class MailboxPagesBrowserTest {
@@ -41,6 +43,20 @@ class MailboxPagesBrowserTest {
 
     @Inject
     OutlookSimulator simulator;
+
+    @Inject
+    SyncEngine engine;
+
+    /** The test profile leaves the engine off (postroom.sync.enabled=false); the sync tests start it themselves. */
+    @BeforeEach
+    void startEngine() {
+        engine.start();
+    }
+
+    @AfterEach
+    void stopEngine() {
+        engine.stop().await().atMost(Duration.ofSeconds(10));
+    }
 
     @Test
     void linkWatchTheFirstSyncThenSeeOutlookChangesLive() {
