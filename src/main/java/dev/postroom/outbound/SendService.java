@@ -39,11 +39,19 @@ public class SendService {
         return log.insert(id, owner, email, requestId, idempotencyKey, config.delivery().requeueAfter())
                 .onFailure(SendService::isUnreachable)
                 .transform(failure -> new QueueUnavailableException("PostgreSQL", failure))
-                .chain(accepted -> accepted.replayed() ? Uni.createFrom().item(accepted)
-                        : enqueue(accepted).invoke(queued -> events.changed(queued(owner, email, queued))));
+                .chain(accepted -> {
+                    if (accepted.replayed()) {
+                        return Uni.createFrom().item(accepted);
+                    }
+                    // Announced before the job is on the queue, so that a worker of this instance can't announce
+                    // "sending" first. If queueing fails, a page may show it queued until reloaded (Redis is down
+                    // then, so the announcement most likely fails too).
+                    events.changed(queued(owner, email, accepted));
+                    return enqueue(accepted);
+                });
     }
 
-    /** Announced only once the job is queued: an email whose row was taken back never shows up live. */
+    /** The accepted email's state: queued, no attempt yet. */
     private static EmailChange queued(String owner, OutgoingEmail email, Accepted accepted) {
         return new EmailChange(accepted.id(), owner, accepted.status(), 0, accepted.createdAt(), null, null, null, null,
                 email.to().stream().map(Object::toString).toList(), email.subject());
