@@ -51,14 +51,14 @@ class SyncResilienceTest {
     @Test
     void underThrottlingAndServerErrorsTheMirrorConvergesWithinGraphsLimits() throws InterruptedException {
         String address = mailbox("throttled", 1_500, 5);
-        // A small budget (the fixed window runs out several times), a 429 storm with fractional Retry-After, 503s.
-        simulator.setLimits(address, new Limits(150, Duration.ofSeconds(2), 4));
-        simulator.setFaults(address, Faults.none().withThrottling(0.1, Duration.ofMillis(350))
-                .withUnavailability(0.05, null));
         UUID mailbox = link(address);
+        // From the first sync request on: a small budget (Graph's fixed window runs out again and again, and answers
+        // with the rest of the window as Retry-After), a 429 storm with fractional Retry-After, and 503s without one.
+        simulator.setLimits(address, new Limits(20, Duration.ofSeconds(2), 4));
+        simulator.setFaults(address, Faults.none().withThrottling(0.2, Duration.ofMillis(350))
+                .withUnavailability(0.1, null));
 
         new MailboxMutations(simulator, address, 5).run(100, 10);
-        simulator.setFaults(address, Faults.none().withThrottling(0.1, Duration.ofMillis(350)));
         SyncChecks.syncNowAndCompare(engine, indices, queries, simulator, mailbox, address);
 
         ThrottleStats stats = simulator.stats(address);
