@@ -3,6 +3,8 @@ package dev.postroom.events;
 import io.quarkus.redis.datasource.ReactiveRedisDataSource;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.json.JsonObject;
+import io.vertx.mutiny.redis.client.Command;
+import io.vertx.mutiny.redis.client.Request;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import java.util.List;
@@ -36,9 +38,13 @@ public class EventPublisher {
 
     /** Appends and announces one event; answers its stream id. */
     public Uni<String> publish(String topic, JsonObject event) {
-        return redis.execute("EVAL", APPEND_AND_ANNOUNCE, "1", Topics.streamKey(topic),
-                        event.encode(), Integer.toString(KEPT_PER_TOPIC), CHANNEL, topic)
-                .map(response -> response.toString());
+        return redis.getRedis().send(appendAndAnnounce(topic, event)).map(response -> response.toString());
+    }
+
+    /** The one command that appends an event to its topic's stream and announces it (also sent in batches). */
+    static Request appendAndAnnounce(String topic, JsonObject event) {
+        return Request.cmd(Command.EVAL).arg(APPEND_AND_ANNOUNCE).arg(1).arg(Topics.streamKey(topic))
+                .arg(event.encode()).arg(KEPT_PER_TOPIC).arg(CHANNEL).arg(topic);
     }
 
     /** Publishes events of one topic in order (one round trip each; pages want them in order, not in bulk). */

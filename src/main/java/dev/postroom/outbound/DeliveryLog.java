@@ -58,6 +58,12 @@ public class DeliveryLog {
                 : new Page(rows, false, count, summary));
     }
 
+    /** Today's summary alone (in the configured time zone). */
+    public Uni<Summary> today(String owner) {
+        ZoneId zone = config.summaryTimeZone();
+        return repository.countByStatusSince(owner, LocalDate.now(zone).atStartOfDay(zone).toInstant()).map(DeliveryLog::summary);
+    }
+
     public Uni<Optional<LogEntry>> find(String owner, UUID id) {
         return repository.find(owner, id);
     }

@@ -33,11 +33,13 @@ public class DeliveryWorker {
     private final EmailLogRepository log;
     private final ReactiveMailer mailer;
     private final OutboundConfig.Delivery config;
+    private final DeliveryEvents events;
 
-    public DeliveryWorker(EmailLogRepository log, ReactiveMailer mailer, OutboundConfig config) {
+    public DeliveryWorker(EmailLogRepository log, ReactiveMailer mailer, OutboundConfig config, DeliveryEvents events) {
         this.log = log;
         this.mailer = mailer;
         this.config = config.delivery();
+        this.events = events;
     }
 
     @Incoming("email-jobs")
@@ -62,12 +64,14 @@ public class DeliveryWorker {
     }
 
     private Uni<Void> attempt(Job job) {
+        events.changed(job.sending());
         Instant startedAt = Instant.now();
         return mailer.send(mail(job.email()))
                 .ifNoItem().after(config.smtpTimeout()).fail()
                 .map(sent -> Outcome.sent())
                 .onFailure().recoverWithItem(failure -> outcomeOf(job, SmtpFailure.of(failure)))
-                .call(outcome -> log.recordOutcome(job, startedAt, outcome))
+                .call(outcome -> log.recordOutcome(job, startedAt, outcome)
+                        .invoke(recorded -> recorded.ifPresent(events::changed)))
                 .invoke(outcome -> logOutcome(job, outcome))
                 .replaceWithVoid();
     }

@@ -39,7 +39,7 @@ public class EmailLogRepository {
     private final Pool pool;
     private final GroupCommit<NewRow, Accepted> inserts;
     private final GroupCommit<ClaimRequest, Optional<Job>> claims;
-    private final GroupCommit<Finished, Boolean> outcomes;
+    private final GroupCommit<Finished, Optional<EmailChange>> outcomes;
 
     public EmailLogRepository(Pool pool) {
         this.pool = pool;
@@ -51,8 +51,18 @@ public class EmailLogRepository {
     public record Accepted(UUID id, EmailStatus status, Instant createdAt, boolean replayed) {
     }
 
-    /** A job as the worker needs it. {@code attempt} is the number of the attempt that the claim started. */
-    public record Job(UUID id, String owner, String requestId, int attempt, OutgoingEmail email) {
+    /**
+     * A job as the worker needs it. {@code attempt} is the number of the attempt that the claim started;
+     * {@code createdAt} and the previous attempt's error are there to announce the claim.
+     */
+    public record Job(UUID id, String owner, String requestId, int attempt, OutgoingEmail email, Instant createdAt,
+            Integer lastErrorCode, String lastErrorMessage) {
+
+        /** The email's state now that this attempt has started (status sending). */
+        public EmailChange sending() {
+            return new EmailChange(id, owner, EmailStatus.SENDING, attempt, createdAt, null, null, lastErrorCode,
+                    lastErrorMessage, List.of(strings(email.to())), email.subject());
+        }
     }
 
     /**
@@ -157,7 +167,7 @@ public class EmailLogRepository {
                             next_attempt_at = now() + make_interval(secs => $2)
                         WHERE id = ANY($1) AND (status = 'queued' OR (status = 'sending' AND next_attempt_at <= now()))
                         RETURNING id, owner, request_id, attempts, to_addresses, cc_addresses, bcc_addresses,
-                            from_address, reply_to, subject, text_body, html_body""")
+                            from_address, reply_to, subject, text_body, html_body, created_at, error_code, error_message""")
                 .execute(Tuple.of(ids, leaseSeconds))
                 .map(rows -> {
                     Map<UUID, Job> claimed = new HashMap<>();
@@ -167,7 +177,8 @@ public class EmailLogRepository {
                                 address(row.getString("reply_to")), row.getString("subject"), row.getString("text_body"),
                                 row.getString("html_body"));
                         claimed.put(row.getUUID("id"), new Job(row.getUUID("id"), row.getString("owner"),
-                                row.getString("request_id"), row.getInteger("attempts"), email));
+                                row.getString("request_id"), row.getInteger("attempts"), email, instant(row, "created_at"),
+                                row.getInteger("error_code"), row.getString("error_message")));
                     }
                     // A job queued twice in one batch is claimed once.
                     List<Optional<Job>> results = new ArrayList<>(requests.size());
@@ -178,15 +189,18 @@ public class EmailLogRepository {
                 });
     }
 
-    /** Records an attempt's outcome and the email's new state; concurrent outcomes share one statement. */
-    public Uni<Void> recordOutcome(Job job, Instant startedAt, Outcome outcome) {
-        return outcomes.submit(new Finished(job, startedAt, outcome)).replaceWithVoid();
+    /**
+     * Records an attempt's outcome and the email's new state; concurrent outcomes share one statement. Answers the new
+     * state, or empty when the row had moved on meanwhile (its lease expired and another attempt took it).
+     */
+    public Uni<Optional<EmailChange>> recordOutcome(Job job, Instant startedAt, Outcome outcome) {
+        return outcomes.submit(new Finished(job, startedAt, outcome));
     }
 
     private record Finished(Job job, Instant startedAt, Outcome outcome) {
     }
 
-    private Uni<List<Boolean>> outcomeBatch(List<Finished> finished) {
+    private Uni<List<Optional<EmailChange>>> outcomeBatch(List<Finished> finished) {
         int n = finished.size();
         UUID[] ids = new UUID[n];
         Integer[] attempts = new Integer[n];
@@ -220,11 +234,30 @@ public class EmailLogRepository {
                                 error_message = CASE WHEN v.status = 'sent' THEN e.error_message ELSE v.message END
                             FROM v
                             WHERE e.id = v.id AND e.status = 'sending' AND e.attempts = v.attempt
-                            RETURNING e.id, v.attempt, v.started_at, v.outcome, v.code, v.message)
-                        INSERT INTO email_attempt (email_id, number, started_at, outcome, smtp_code, message)
-                        SELECT id, attempt, started_at, outcome, code, message FROM updated""")
+                            RETURNING e.id, v.attempt, v.started_at, v.outcome, v.code, v.message, e.status, e.created_at,
+                                e.sent_at, e.failed_at, e.error_code, e.error_message),
+                        attempt AS (
+                            INSERT INTO email_attempt (email_id, number, started_at, outcome, smtp_code, message)
+                            SELECT id, attempt, started_at, outcome, code, message FROM updated)
+                        SELECT id, status, attempt, created_at, sent_at, failed_at, error_code, error_message FROM updated""")
                 .execute(Tuple.tuple(List.of(ids, attempts, statuses, retryIn, codes, messages, started, attemptOutcomes)))
-                .map(ignored -> java.util.Collections.nCopies(n, Boolean.TRUE));
+                .map(rows -> {
+                    Map<UUID, Row> recorded = new HashMap<>();
+                    rows.forEach(row -> recorded.put(row.getUUID("id"), row));
+                    List<Optional<EmailChange>> results = new ArrayList<>(n);
+                    for (Finished f : finished) {
+                        Row row = recorded.get(f.job().id());
+                        results.add(Optional.ofNullable(row).map(r -> change(r, f.job().owner(), r.getInteger("attempt"),
+                                List.of(strings(f.job().email().to())), f.job().email().subject())));
+                    }
+                    return results;
+                });
+    }
+
+    private static EmailChange change(Row row, String owner, int attempts, List<String> to, String subject) {
+        return new EmailChange(row.getUUID("id"), owner, EmailStatus.of(row.getString("status")), attempts,
+                instant(row, "created_at"), instant(row, "sent_at"), instant(row, "failed_at"),
+                row.getInteger("error_code"), row.getString("error_message"), to, subject);
     }
 
     /** What one attempt came to. */
@@ -242,24 +275,32 @@ public class EmailLogRepository {
         }
     }
 
+    /** A job taken back for the queue: its status before, and its state now (queued). */
+    public record Requeued(EmailStatus was, EmailChange email) {
+    }
+
     /**
      * Jobs that need to be (re-)queued now: queued ones nobody picked up in time, retries that are due, and jobs
      * whose sender's lease ran out. They become 'queued' again with a fresh deadline; SKIP LOCKED lets several
      * instances sweep at once without taking the same rows.
      */
-    public Uni<List<UUID>> takeDueForQueue(int limit, Duration requeueAfter) {
+    public Uni<List<Requeued>> takeDueForQueue(int limit, Duration requeueAfter) {
         return pool.preparedQuery("""
-                        UPDATE email_log SET status = 'queued', next_attempt_at = now() + make_interval(secs => $2)
-                        WHERE id IN (
-                            SELECT id FROM email_log
+                        UPDATE email_log e SET status = 'queued', next_attempt_at = now() + make_interval(secs => $2)
+                        FROM (
+                            SELECT id, status FROM email_log
                             WHERE status IN ('queued', 'retrying', 'sending') AND next_attempt_at <= now()
-                            ORDER BY next_attempt_at LIMIT $1 FOR UPDATE SKIP LOCKED)
-                        RETURNING id""")
+                            ORDER BY next_attempt_at LIMIT $1 FOR UPDATE SKIP LOCKED) due
+                        WHERE e.id = due.id
+                        RETURNING e.id, due.status AS was, e.status, e.owner, e.attempts, e.created_at, e.sent_at,
+                            e.failed_at, e.error_code, e.error_message, e.to_addresses, e.subject""")
                 .execute(Tuple.of(limit, requeueAfter.toMillis() / 1000.0))
                 .map(rows -> {
-                    List<UUID> ids = new ArrayList<>(rows.size());
-                    rows.forEach(row -> ids.add(row.getUUID("id")));
-                    return ids;
+                    List<Requeued> requeued = new ArrayList<>(rows.size());
+                    rows.forEach(row -> requeued.add(new Requeued(EmailStatus.of(row.getString("was")),
+                            change(row, row.getString("owner"), row.getInteger("attempts"),
+                                    List.of(row.getArrayOfStrings("to_addresses")), row.getString("subject")))));
+                    return requeued;
                 });
     }
 

@@ -20,11 +20,13 @@ public class OutboxSweeper {
     private final EmailLogRepository log;
     private final JobQueue queue;
     private final OutboundConfig.Delivery config;
+    private final DeliveryEvents events;
 
-    public OutboxSweeper(EmailLogRepository log, JobQueue queue, OutboundConfig config) {
+    public OutboxSweeper(EmailLogRepository log, JobQueue queue, OutboundConfig config, DeliveryEvents events) {
         this.log = log;
         this.queue = queue;
         this.config = config.delivery();
+        this.events = events;
     }
 
     @Scheduled(every = "${postroom.outbound.delivery.sweep-interval:PT2S}", delayed = "PT1S",
@@ -39,10 +41,14 @@ public class OutboxSweeper {
     /** Re-queues due jobs, a batch at a time, until none is due; returns how many were queued. */
     public Uni<Integer> sweepOnce() {
         return log.takeDueForQueue(BATCH, config.requeueAfter())
-                .chain(ids -> Multi.createFrom().iterable(ids)
-                        .onItem().transformToUniAndMerge(queue::enqueue)
+                .invoke(requeued -> requeued.stream()
+                        // A queued job that Redis lost is queued again, but its status did not change.
+                        .filter(job -> job.was() != EmailStatus.QUEUED)
+                        .forEach(job -> events.changed(job.email())))
+                .chain(requeued -> Multi.createFrom().iterable(requeued)
+                        .onItem().transformToUniAndMerge(job -> queue.enqueue(job.email().id()))
                         .collect().last()
-                        .replaceWith(ids.size()))
+                        .replaceWith(requeued.size()))
                 .invoke(count -> {
                     if (count > 0) {
                         LOG.infof("re-queued %d due job(s)", count);

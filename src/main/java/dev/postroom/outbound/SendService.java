@@ -22,12 +22,15 @@ public class SendService {
     private final EmailLogRepository log;
     private final JobQueue queue;
     private final OutboundConfig config;
+    private final DeliveryEvents events;
 
-    public SendService(SendRequestValidator validator, EmailLogRepository log, JobQueue queue, OutboundConfig config) {
+    public SendService(SendRequestValidator validator, EmailLogRepository log, JobQueue queue, OutboundConfig config,
+            DeliveryEvents events) {
         this.validator = validator;
         this.log = log;
         this.queue = queue;
         this.config = config;
+        this.events = events;
     }
 
     public Uni<Accepted> accept(String owner, SendRequest request, String idempotencyKey, String requestId) {
@@ -36,7 +39,22 @@ public class SendService {
         return log.insert(id, owner, email, requestId, idempotencyKey, config.delivery().requeueAfter())
                 .onFailure(SendService::isUnreachable)
                 .transform(failure -> new QueueUnavailableException("PostgreSQL", failure))
-                .chain(accepted -> accepted.replayed() ? Uni.createFrom().item(accepted) : enqueue(accepted));
+                .chain(accepted -> {
+                    if (accepted.replayed()) {
+                        return Uni.createFrom().item(accepted);
+                    }
+                    // Announced before the job is on the queue, so that a worker of this instance can't announce
+                    // "sending" first. If queueing fails, a page may show it queued until reloaded (Redis is down
+                    // then, so the announcement most likely fails too).
+                    events.changed(queued(owner, email, accepted));
+                    return enqueue(accepted);
+                });
+    }
+
+    /** The accepted email's state: queued, no attempt yet. */
+    private static EmailChange queued(String owner, OutgoingEmail email, Accepted accepted) {
+        return new EmailChange(accepted.id(), owner, accepted.status(), 0, accepted.createdAt(), null, null, null, null,
+                email.to().stream().map(Object::toString).toList(), email.subject());
     }
 
     /**

@@ -71,6 +71,13 @@ class ArchitectureTest {
             .allowEmptyShould(true);
 
     @ArchTest
+    static final ArchRule eventsKnowOnlyRedis = noClasses().that().resideInAPackage("dev.postroom.events..")
+            .should().dependOnClassesThat().resideInAnyPackage("dev.postroom.account..", "dev.postroom.outbound..",
+                    "dev.postroom.sync..", "dev.postroom.search..", "dev.postroom.provider..", "dev.postroom.web..")
+            .because("live events carry JSON between producers (outbound, sync) and the pages; they know neither")
+            .allowEmptyShould(true);
+
+    @ArchTest
     static final ArchRule onlyWebServesPages = noClasses().that()
             .resideOutsideOfPackages("dev.postroom.web..", "dev.postroom.simulator..")
             .should().dependOnClassesThat().resideInAPackage("io.quarkus.qute..")

@@ -82,10 +82,6 @@ public class ApiKeyFilter {
     }
 
     private boolean fromOurPages(ContainerRequestContext request) {
-        String requestedWith = request.getHeaderString("X-Requested-With");
-        if (requestedWith != null && !requestedWith.isBlank()) {
-            return true;
-        }
-        return sessionCookie.publicOrigin().equalsIgnoreCase(request.getHeaderString("Origin"));
+        return sessionCookie.fromOurPages(request.getHeaderString("X-Requested-With"), request.getHeaderString("Origin"));
     }
 }

@@ -8,6 +8,7 @@ import jakarta.ws.rs.ServiceUnavailableException;
 import jakarta.ws.rs.core.Response;
 import org.jboss.logging.Logger;
 
+import java.util.Optional;
 import java.util.function.Supplier;
 
 /**
@@ -26,20 +27,24 @@ public class AttemptGuard {
     }
 
     Uni<Response> attempt(String action, HttpServerRequest http, Supplier<Uni<Response>> work) {
+        return waitBeforeAttempt(action, http).flatMap(wait -> wait.isEmpty() ? work.get()
+                : Uni.createFrom().item(Problem.of(429, "Too Many Requests",
+                                "too many " + action + " attempts from this address; try again in " + wait.get() + " s")
+                        .response().header("Retry-After", wait.get()).build()));
+    }
+
+    /**
+     * Counts one attempt of the client: empty when it may go ahead, else the seconds to wait. For the pages, which
+     * answer a refusal with HTML instead of a problem.
+     */
+    public Uni<Optional<Long>> waitBeforeAttempt(String action, HttpServerRequest http) {
         return limiter.attempt(action, clientIp(http))
                 .onFailure().transform(failure -> {
                     LOG.warnf("answering 503 to a %s attempt: the rate limiter is unavailable (%s)", action, failure.getMessage());
                     return new ServiceUnavailableException("attempts can't be counted right now (Redis is unavailable); try again shortly");
                 })
-                .flatMap(decision -> {
-                    if (decision.allowed()) {
-                        return work.get();
-                    }
-                    long seconds = Math.max(1, (decision.retryAfter().toMillis() + 999) / 1000);
-                    return Uni.createFrom().item(Problem.of(429, "Too Many Requests",
-                                    "too many " + action + " attempts from this address; try again in " + seconds + " s")
-                            .response().header("Retry-After", seconds).build());
-                });
+                .map(decision -> decision.allowed() ? Optional.<Long>empty()
+                        : Optional.of(Math.max(1, (decision.retryAfter().toMillis() + 999) / 1000)));
     }
 
     /** The client's IP (behind a proxy: the forwarded one, when quarkus.http.proxy.* says to trust it). */

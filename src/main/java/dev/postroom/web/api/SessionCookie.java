@@ -34,6 +34,15 @@ public class SessionCookie {
         return publicOrigin;
     }
 
+    /**
+     * Whether a cookie-authenticated request that changes something comes from our own pages (CSRF): it carries
+     * {@code X-Requested-With} (a cross-site form can't set it, a cross-site script can't without a CORS preflight
+     * we don't grant) or an {@code Origin} that is ours.
+     */
+    public boolean fromOurPages(String requestedWith, String origin) {
+        return (requestedWith != null && !requestedWith.isBlank()) || publicOrigin.equalsIgnoreCase(origin);
+    }
+
     /** The cookie of a session that ends at {@code expiresAt}. */
     public NewCookie of(String token, Instant expiresAt) {
         int maxAge = (int) Math.max(0, Duration.between(Instant.now(), expiresAt).toSeconds());

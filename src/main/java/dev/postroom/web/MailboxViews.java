@@ -1,0 +1,211 @@
+package dev.postroom.web;
+
+import dev.postroom.account.LinkedMailbox;
+import dev.postroom.account.LinkedMailboxes;
+import dev.postroom.events.EventFeed;
+import dev.postroom.events.Topics;
+import dev.postroom.mail.FolderDoc;
+import dev.postroom.mail.MessageDoc;
+import dev.postroom.mail.SyncStateDoc;
+import dev.postroom.search.MessagePage;
+import dev.postroom.search.MirrorQueries;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+import org.jboss.logging.Logger;
+
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * What the mailbox pages show, read from the mirror (Elasticsearch) for a mailbox of the viewer's. Each view also
+ * carries the id of the newest live event at the moment it was read (read <em>first</em>): the page follows the
+ * mailbox from there, so nothing that happens while it loads is missed (a change seen twice is applied twice,
+ * which is harmless).
+ */
+@ApplicationScoped
+public class MailboxViews {
+
+    static final int PAGE_SIZE = 100;
+    private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'").withZone(ZoneOffset.UTC);
+    private static final Logger LOG = Logger.getLogger(MailboxViews.class);
+
+    private final LinkedMailboxes mailboxes;
+    private final MirrorQueries mirror;
+    private final EventFeed feed;
+
+    public MailboxViews(LinkedMailboxes mailboxes, MirrorQueries mirror, EventFeed feed) {
+        this.mailboxes = mailboxes;
+        this.mirror = mirror;
+        this.feed = feed;
+    }
+
+    /** One message as a row of the list; {@link #TEMPLATE} is the empty row the page's script fills for new mail. */
+    public record MessageRow(String messageId, String folderId, String folderName, String subject, String fromName,
+            String fromAddress, String receivedAt, String receivedText, boolean read, String flagStatus) {
+
+        static final MessageRow TEMPLATE = new MessageRow("", "", "", "", "", "", "", "", true, "notFlagged");
+
+        static MessageRow of(MessageDoc m) {
+            return new MessageRow(m.messageId(), m.folderId(), m.folderName(),
+                    m.subject() == null || m.subject().isBlank() ? "(no subject)" : m.subject(), m.fromName(),
+                    m.fromAddress(), m.receivedAt() == null ? "" : m.receivedAt().toString(), time(m.receivedAt()),
+                    m.isRead(), m.flagStatus() == null ? "notFlagged" : m.flagStatus());
+        }
+    }
+
+    public record FolderRow(String folderId, String name, int total, int unread, boolean selected) {
+        static final FolderRow TEMPLATE = new FolderRow("", "", 0, 0, false);
+
+        /** The id as a query parameter's value (provider ids may hold '+', '/' or '='). */
+        public String queryValue() {
+            return URLEncoder.encode(folderId, StandardCharsets.UTF_8);
+        }
+    }
+
+    /** The sync state as the page shows it; {@code percent} of the estimated messages indexed. */
+    public record SyncView(String phase, int foldersDone, int foldersTotal, long messagesIndexed, long messagesEstimated,
+            String error, int percent) {
+
+        static SyncView of(Optional<SyncStateDoc> state) {
+            if (state.isEmpty()) {
+                return new SyncView("pending", 0, 0, 0, 0, null, 0);
+            }
+            SyncStateDoc s = state.get();
+            boolean done = "incremental".equals(s.phase());
+            int percent = s.messagesEstimated() > 0
+                    ? (int) Math.min(100, s.messagesIndexed() * 100 / s.messagesEstimated()) : done ? 100 : 0;
+            return new SyncView(s.phase(), s.foldersDone(), s.foldersTotal(), s.messagesIndexed(), s.messagesEstimated(),
+                    s.error(), percent);
+        }
+    }
+
+    /** What the list shows: a folder (null: all), words to search (null: none), a page (from 1). */
+    public record Filter(String folderId, String text, int page) {
+        public Filter {
+            folderId = folderId == null || folderId.isBlank() ? null : folderId;
+            text = text == null || text.isBlank() ? null : text.strip();
+            page = Math.max(1, page);
+        }
+
+        /** The query string of this filter on another page. */
+        String query(int otherPage) {
+            StringBuilder query = new StringBuilder("?page=").append(otherPage);
+            if (folderId != null) {
+                query.append("&folder=").append(URLEncoder.encode(folderId, StandardCharsets.UTF_8));
+            }
+            if (text != null) {
+                query.append("&q=").append(URLEncoder.encode(text, StandardCharsets.UTF_8));
+            }
+            return query.toString();
+        }
+    }
+
+    /** One page of the list. {@code problem}: why it is empty when the mirror could not be read. */
+    public record MessageList(UUID mailboxId, List<MessageRow> rows, long total, Filter filter, String problem) {
+
+        public int pages() {
+            return (int) Math.max(1, (total + PAGE_SIZE - 1) / PAGE_SIZE);
+        }
+
+        public boolean hasPrevious() {
+            return filter.page() > 1;
+        }
+
+        public boolean hasNext() {
+            return filter.page() < pages() && (long) (filter.page() + 1) * PAGE_SIZE <= 10_000;
+        }
+
+        /** The whole page at another page number (for the address bar and without JavaScript). */
+        public String pageHref(int page) {
+            return "/mailboxes/" + mailboxId + filter.query(page);
+        }
+
+        /** Only the list, at another page number (what htmx swaps in). */
+        public String listHref(int page) {
+            return "/mailboxes/" + mailboxId + "/messages" + filter.query(page);
+        }
+    }
+
+    /** The data page; the templates are the empty rows the page's script fills for new mail and new folders. */
+    public record MailboxView(LinkedMailbox mailbox, SyncView sync, List<FolderRow> folders, MessageList messages,
+            String lastEventId, MessageRow rowTemplate, FolderRow folderTemplate) {
+
+        /** The page's own address, which folder links add {@code ?folder=} to. */
+        public String folderBase() {
+            return "/mailboxes/" + mailbox.id();
+        }
+    }
+
+    /** A mailbox on the list of mailboxes, with its sync state and where its live events start. */
+    public record MailboxSummary(LinkedMailbox mailbox, SyncView sync, String lastEventId) {
+    }
+
+    /** The data page of the viewer's mailbox; empty when it is not theirs. */
+    public Uni<Optional<MailboxView>> mailbox(UUID userId, UUID mailboxId, Filter filter) {
+        return mailboxes.find(userId, mailboxId).chain(found -> {
+            if (found.isEmpty()) {
+                return Uni.createFrom().item(Optional.<MailboxView>empty());
+            }
+            return feed.lastId(Topics.mailbox(mailboxId)).chain(lastEventId -> Uni.combine().all()
+                    .unis(sync(mailboxId), folders(mailboxId, filter.folderId()), list(mailboxId, filter))
+                    .with((sync, folders, list) -> Optional.of(new MailboxView(found.get(), sync, folders, list,
+                            lastEventId, MessageRow.TEMPLATE, FolderRow.TEMPLATE))));
+        });
+    }
+
+    /** Only the list of the viewer's mailbox (search, folder, page); empty when it is not theirs. */
+    public Uni<Optional<MessageList>> messages(UUID userId, UUID mailboxId, Filter filter) {
+        return mailboxes.find(userId, mailboxId).chain(found -> found.isEmpty()
+                ? Uni.createFrom().item(Optional.<MessageList>empty())
+                : list(mailboxId, filter).map(Optional::of));
+    }
+
+    /** The viewer's mailboxes with their sync states. */
+    public Uni<List<MailboxSummary>> summaries(UUID userId) {
+        return mailboxes.list(userId).chain(all -> all.isEmpty() ? Uni.createFrom().item(List.<MailboxSummary>of())
+                : Uni.join().all(all.stream().map(mailbox -> feed.lastId(Topics.mailbox(mailbox.id()))
+                        .chain(lastEventId -> sync(mailbox.id()).map(sync -> new MailboxSummary(mailbox, sync, lastEventId))))
+                        .toList()).andFailFast());
+    }
+
+    private Uni<SyncView> sync(UUID mailboxId) {
+        return mirror.syncState(mailboxId).map(SyncView::of)
+                .onFailure().recoverWithItem(failure -> {
+                    LOG.debugf("sync state of %s unavailable: %s", mailboxId, failure.toString());
+                    return SyncView.of(Optional.empty());
+                });
+    }
+
+    private Uni<List<FolderRow>> folders(UUID mailboxId, String selected) {
+        return mirror.folders(mailboxId)
+                .map(folders -> folders.stream().map((FolderDoc f) -> new FolderRow(f.folderId(),
+                        f.name() == null ? f.folderId() : f.name(), f.totalCount(), f.unreadCount(),
+                        f.folderId().equals(selected))).toList())
+                .onFailure().recoverWithItem(failure -> {
+                    LOG.debugf("folders of %s unavailable: %s", mailboxId, failure.toString());
+                    return List.of();
+                });
+    }
+
+    private Uni<MessageList> list(UUID mailboxId, Filter filter) {
+        int page = Math.min(filter.page(), 10_000 / PAGE_SIZE);
+        return mirror.searchMessages(mailboxId, filter.folderId(), filter.text(), false, page - 1, PAGE_SIZE)
+                .map((MessagePage found) -> new MessageList(mailboxId, found.messages().stream().map(MessageRow::of).toList(),
+                        found.total(), filter, null))
+                .onFailure().recoverWithItem(failure -> {
+                    LOG.infof("messages of %s unavailable: %s", mailboxId, failure.toString());
+                    return new MessageList(mailboxId, List.of(), 0, filter,
+                            "The mail can't be listed right now (the search index is unavailable); try again shortly.");
+                });
+    }
+
+    static String time(Instant instant) {
+        return instant == null ? "" : TIME.format(instant);
+    }
+}
