@@ -6,14 +6,13 @@ import dev.postroom.search.MirrorQueries;
 import dev.postroom.search.SearchIndices;
 import dev.postroom.simulator.OutlookSimulator;
 import dev.postroom.simulator.SimMessage;
+import dev.postroom.testing.SyncEngineRunning;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.path.json.JsonPath;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.inject.Inject;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -28,15 +27,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The mirror through the API: messages with full-text search, folders, sync state, sync now, unlink; owner only. */
 @QuarkusTest
-class MailboxApiTest {
+class MailboxApiTest extends SyncEngineRunning {
 
     static final Duration WAIT = Duration.ofMinutes(2);
 
     @Inject
     OutlookSimulator simulator;
-
-    @Inject
-    SyncEngine engine;
 
     @Inject
     MirrorQueries queries;
@@ -46,16 +42,6 @@ class MailboxApiTest {
 
     @Inject
     Pool pool;
-
-    @BeforeEach
-    void startEngine() {
-        engine.start();
-    }
-
-    @AfterEach
-    void stopEngine() {
-        engine.stop().await().atMost(Duration.ofSeconds(10));
-    }
 
     @Test
     void aLinkedMailboxIsListedSearchedAndPagedNewestFirst() {

@@ -4,10 +4,9 @@ import dev.postroom.account.LinkApi;
 import dev.postroom.search.MirrorQueries;
 import dev.postroom.search.SearchIndices;
 import dev.postroom.simulator.OutlookSimulator;
+import dev.postroom.testing.SyncEngineRunning;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -19,7 +18,7 @@ import java.util.UUID;
  * sync runs and after, and once everything is quiet the index equals the mailbox exactly, field by field.
  */
 @QuarkusTest
-class SyncConvergenceTest {
+class SyncConvergenceTest extends SyncEngineRunning {
 
     static final Duration QUIET = Duration.ofMinutes(3);
 
@@ -27,23 +26,10 @@ class SyncConvergenceTest {
     OutlookSimulator simulator;
 
     @Inject
-    SyncEngine engine;
-
-    @Inject
     MirrorQueries queries;
 
     @Inject
     SearchIndices indices;
-
-    @BeforeEach
-    void startEngine() {
-        engine.start();
-    }
-
-    @AfterEach
-    void stopEngine() {
-        engine.stop().await().atMost(Duration.ofSeconds(10));
-    }
 
     @ParameterizedTest(name = "seed {0}")
     @ValueSource(longs = {11, 23, 37})

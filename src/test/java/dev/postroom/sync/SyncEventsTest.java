@@ -5,14 +5,13 @@ import dev.postroom.events.Topics;
 import dev.postroom.simulator.OutlookSimulator;
 import dev.postroom.simulator.SimMessage;
 import io.quarkus.redis.datasource.ReactiveRedisDataSource;
+import dev.postroom.testing.SyncEngineRunning;
 import io.quarkus.test.junit.QuarkusTest;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.mutiny.redis.client.Response;
 import jakarta.inject.Inject;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -26,7 +25,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Every change applied to the mirror reaches the mailbox's event stream, as docs/events.md describes. */
 @QuarkusTest
-class SyncEventsTest {
+class SyncEventsTest extends SyncEngineRunning {
 
     static final Duration WAIT = Duration.ofMinutes(1);
 
@@ -34,20 +33,7 @@ class SyncEventsTest {
     OutlookSimulator simulator;
 
     @Inject
-    SyncEngine engine;
-
-    @Inject
     ReactiveRedisDataSource redis;
-
-    @BeforeEach
-    void startEngine() {
-        engine.start();
-    }
-
-    @AfterEach
-    void stopEngine() {
-        engine.stop().await().atMost(Duration.ofSeconds(10));
-    }
 
     @Test
     void readFlagNewMailMoveAndDeleteEachMakeAnEvent() {

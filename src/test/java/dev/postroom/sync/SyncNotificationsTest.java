@@ -3,13 +3,12 @@ package dev.postroom.sync;
 import dev.postroom.account.LinkApi;
 import dev.postroom.simulator.OutlookSimulator;
 import dev.postroom.simulator.SubscriptionInfo;
+import dev.postroom.testing.SyncEngineRunning;
 import io.quarkus.test.junit.QuarkusTest;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.inject.Inject;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -29,7 +28,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * notification without the subscription's client state changes nothing.
  */
 @QuarkusTest
-class SyncNotificationsTest {
+class SyncNotificationsTest extends SyncEngineRunning {
 
     static final Duration WAIT = Duration.ofMinutes(1);
 
@@ -37,20 +36,7 @@ class SyncNotificationsTest {
     OutlookSimulator simulator;
 
     @Inject
-    SyncEngine engine;
-
-    @Inject
     Pool pool;
-
-    @BeforeEach
-    void startEngine() {
-        engine.start();
-    }
-
-    @AfterEach
-    void stopEngine() {
-        engine.stop().await().atMost(Duration.ofSeconds(10));
-    }
 
     @Test
     void aSubscriptionIsMadeAndItsNotificationsAskForASync() {

@@ -8,10 +8,9 @@ import dev.postroom.simulator.Faults;
 import dev.postroom.simulator.Limits;
 import dev.postroom.simulator.OutlookSimulator;
 import dev.postroom.simulator.ThrottleStats;
+import dev.postroom.testing.SyncEngineRunning;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -22,7 +21,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The mirror stays exact under throttling, server errors, a killed engine and lost delta links. */
 @QuarkusTest
-class SyncResilienceTest {
+class SyncResilienceTest extends SyncEngineRunning {
 
     static final Duration WAIT = Duration.ofMinutes(3);
 
@@ -30,23 +29,10 @@ class SyncResilienceTest {
     OutlookSimulator simulator;
 
     @Inject
-    SyncEngine engine;
-
-    @Inject
     MirrorQueries queries;
 
     @Inject
     SearchIndices indices;
-
-    @BeforeEach
-    void startEngine() {
-        engine.start();
-    }
-
-    @AfterEach
-    void stopEngine() {
-        engine.stop().await().atMost(Duration.ofSeconds(10));
-    }
 
     @Test
     void underThrottlingAndServerErrorsTheMirrorConvergesWithinGraphsLimits() throws InterruptedException {

@@ -1,14 +1,12 @@
 package dev.postroom.web;
 
 import dev.postroom.simulator.OutlookSimulator;
-import dev.postroom.sync.SyncEngine;
 import dev.postroom.testing.Browser;
 import dev.postroom.testing.TestUsers;
 import io.quarkus.test.common.http.TestHTTPResource;
+import dev.postroom.testing.SyncEngineRunning;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
 import org.openqa.selenium.WebElement;
@@ -33,7 +31,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * <p>The same pages against events published by the test itself: LivePagesBrowserTest.
  */
 @QuarkusTest
-class MailboxPagesBrowserTest {
+class MailboxPagesBrowserTest extends SyncEngineRunning {
 
     private static final Duration FIRST_SYNC = Duration.ofSeconds(90);
     private static final Duration LIVE = Duration.ofSeconds(15);
@@ -43,20 +41,6 @@ class MailboxPagesBrowserTest {
 
     @Inject
     OutlookSimulator simulator;
-
-    @Inject
-    SyncEngine engine;
-
-    /** The test profile leaves the engine off (postroom.sync.enabled=false); the sync tests start it themselves. */
-    @BeforeEach
-    void startEngine() {
-        engine.start();
-    }
-
-    @AfterEach
-    void stopEngine() {
-        engine.stop().await().atMost(Duration.ofSeconds(10));
-    }
 
     @Test
     void linkWatchTheFirstSyncThenSeeOutlookChangesLive() {
