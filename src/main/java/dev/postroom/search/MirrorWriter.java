@@ -125,20 +125,7 @@ public class MirrorWriter {
         script.put("lang", "painless");
         script.put("source", "ctx._source.folderName = params.name");
         script.putObject("params").put("name", name);
-        Request refreshNow = new Request("POST", "/" + indices.messages() + "/_refresh");
-        Request update = Engine.request("POST", "/" + indices.messages() + "/_update_by_query", body);
-        update.addParameter("routing", accountId.toString());
-        update.addParameter("refresh", refresh == Refresh.NONE ? "false" : "true");
-        return indices.ready()
-                .chain(() -> engine.send(refreshNow))
-                .chain(() -> engine.send(update))
-                .map(response -> {
-                    if (response.path("failures").size() > 0) {
-                        throw new EngineException("renaming folder " + folderId + " of account " + accountId
-                                + " failed: " + response.path("failures"));
-                    }
-                    return response.path("updated").asLong();
-                });
+        return byQuery("_update_by_query", "updated", accountId, body, refresh, "renaming folder " + folderId);
     }
 
     private String lines(UUID accountId, long round, List<MailboxChange> changes) {
@@ -249,24 +236,30 @@ public class MirrorWriter {
         return deleteByQuery(accountId, query, refresh, "deleting messages of removed folders");
     }
 
-    /**
-     * A refresh first, because {@code _delete_by_query} only sees what is searchable, and messages written a moment
-     * ago (even by the same bulk) must go too. Conflicts abort (the default): a message changing under the query
-     * fails the Uni, and the caller retries the page.
-     */
     private Uni<Long> deleteByQuery(UUID accountId, ObjectNode query, Refresh refresh, String what) {
+        return byQuery("_delete_by_query", "deleted", accountId, query, refresh, what);
+    }
+
+    /**
+     * Runs {@code _delete_by_query} or {@code _update_by_query} on the account's messages and answers how many it
+     * changed. A refresh first, because these only see what is searchable, and messages written a moment ago (even by
+     * the same bulk) must be included. Conflicts abort (the default): a message written under the query fails the
+     * Uni, and the caller tries again.
+     */
+    private Uni<Long> byQuery(String endpoint, String countField, UUID accountId, ObjectNode body, Refresh refresh,
+            String what) {
         Request refreshNow = new Request("POST", "/" + indices.messages() + "/_refresh");
-        Request delete = Engine.request("POST", "/" + indices.messages() + "/_delete_by_query", query);
-        delete.addParameter("routing", accountId.toString());
-        delete.addParameter("refresh", refresh == Refresh.NONE ? "false" : "true");
+        Request request = Engine.request("POST", "/" + indices.messages() + "/" + endpoint, body);
+        request.addParameter("routing", accountId.toString());
+        request.addParameter("refresh", refresh == Refresh.NONE ? "false" : "true");
         return indices.ready()
                 .chain(() -> engine.send(refreshNow))
-                .chain(() -> engine.send(delete))
+                .chain(() -> engine.send(request))
                 .map(response -> {
                     if (response.path("failures").size() > 0) {
                         throw new EngineException(what + " of account " + accountId + " failed: " + response.path("failures"));
                     }
-                    return response.path("deleted").asLong();
+                    return response.path(countField).asLong();
                 });
     }
 }
