@@ -46,7 +46,10 @@ public class RequestLog {
                     MDC.put("latencyMs", String.format("%.2f", (System.nanoTime() - start) / 1e6));
                     MDC.put("client", String.valueOf(request.remoteAddress()));
                     try {
-                        LOG.infof("%s %s %d %.2f ms", request.method().name(), request.path(),
+                        // The simulator stands in for Microsoft's servers: its traffic (the sync engine's delta
+                        // requests) would drown the app's own lines, so it is logged at DEBUG only.
+                        Logger.Level level = request.path().startsWith("/simulator/") ? Logger.Level.DEBUG : Logger.Level.INFO;
+                        LOG.logf(level, "%s %s %d %.2f ms", request.method().name(), request.path(),
                                 context.response().getStatusCode(), (System.nanoTime() - start) / 1e6);
                     } finally {
                         MDC.clear();
