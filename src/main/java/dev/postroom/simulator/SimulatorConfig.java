@@ -78,6 +78,14 @@ public interface SimulatorConfig {
         /** Requests of one mailbox in flight at once (Graph: 4); more answer 429 ApplicationThrottled. */
         @WithDefault("4")
         int maxConcurrent();
+
+        /**
+         * For the statistic "requests during a Retry-After": requests arriving this soon after a refusal was sent are
+         * not counted, because a client with several requests in flight may have sent them before the refusal reached
+         * it. Counting them would blame the client for the network, not for ignoring Retry-After.
+         */
+        @WithDefault("PT0.1S")
+        Duration retryAfterGrace();
     }
 
     interface Subscriptions {

@@ -35,6 +35,8 @@ class Throttle {
         int windowCount;
         int inFlight;
         long retryAfterUntil;
+        /** When requests start to count as arriving during the Retry-After (its start plus the grace). */
+        long retryAfterCountsFrom;
         long requests;
         long admitted;
         int maxConcurrent;
@@ -62,7 +64,7 @@ class Throttle {
         long now = System.nanoTime();
         synchronized (state) {
             state.requests++;
-            if (now - state.retryAfterUntil < 0) {
+            if (now - state.retryAfterUntil < 0 && now - state.retryAfterCountsFrom >= 0) {
                 state.duringRetryAfter++;
             }
             Faults faults = state.faults != null ? state.faults : globalFaults;
@@ -179,9 +181,13 @@ class Throttle {
                 "Application is over its MailboxRequests limit. Please retry later.", Map.of("Retry-After", seconds(retryAfter))));
     }
 
-    private static void announce(State state, long now, Duration retryAfter) {
+    private void announce(State state, long now, Duration retryAfter) {
         long until = now + retryAfter.toNanos();
         if (until - state.retryAfterUntil > 0) {
+            if (now - state.retryAfterUntil >= 0) {
+                // A new wait (not an extension of one running): requests already on their way are not counted.
+                state.retryAfterCountsFrom = now + config.throttle().retryAfterGrace().toNanos();
+            }
             state.retryAfterUntil = until;
         }
     }
