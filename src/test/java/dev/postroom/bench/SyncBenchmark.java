@@ -128,6 +128,11 @@ class SyncBenchmark {
 
     // ================================================================ 1. initial sync throughput
 
+    /** What one initial sync of a big mailbox measured. */
+    private record SyncRun(String address, UUID mailbox, int messages, double seconds, double rate,
+            CpuMeter.Usage usage) {
+    }
+
     @Test
     @Order(1)
     void initial() throws Exception {
@@ -137,233 +142,319 @@ class SyncBenchmark {
         long seed = longProperty("bench.initial.seed", 20261122L);
         List<Integer> parallelism = intList("bench.raw.parallel", "1,3,2");
         int rawPage = intProperty("bench.raw.page", 1_000);
+        int warmup = intProperty("bench.initial.warmup", 5_000);
+        boolean again = Boolean.parseBoolean(System.getProperty("bench.initial.again", "true"));
         header(report, "Initial-sync throughput");
-        report.line("Mailbox: %,d generated messages (seed %d), throttling off in the simulator (Limits(1e9 per 10 min,"
-                + " 1,000 concurrent), no faults, no latency).", messages, seed);
-
-        String address = LinkApi.unique("bench-initial");
-        simulator.createMailbox(address, "Initial sync benchmark", false);
-        simulator.setLimits(address, new Limits(1_000_000_000, Duration.ofMinutes(10), 1_000));
-        simulator.setFaults(address, Faults.none());
-        long generateStart = System.nanoTime();
-        simulator.generateMessages(address, messages, seed);
-        report.line("Generated in %.1f s. Folders: %s.", seconds(generateStart), folderCounts(address));
+        report.line("Mailboxes of %,d generated messages, throttling off in the simulator (Limits(1e9 per 10 min, 1,000"
+                + " concurrent), no faults, no latency). Order: %s sync A, fetch only, raw `_bulk` runs (%s concurrent),"
+                + "%s. The sync's time runs from the link's start (OAuth over HTTP with the simulator) until the mailbox"
+                + " is in the incremental phase and quiet (`SyncEngine.awaitQuiet`).", messages,
+                warmup > 0 ? "warm-up sync of " + String.format("%,d", warmup) + " messages," : "",
+                parallelism.stream().map(String::valueOf).collect(Collectors.joining(", ")),
+                again ? " sync B (a second mailbox of the same size, everything warm), raw again with 1 concurrent" : "");
         LinkApi.User user = LinkApi.signUp();
-
-        ConcurrentLinkedQueue<EventTap.Event> tapped = new ConcurrentLinkedQueue<>();
         CpuMeter cpu = cpuMeter();
         report.file("processes.txt", cpu.describeProcesses());
         engine.start();
-        int warmup = intProperty("bench.initial.warmup", 5_000);
-        if (warmup > 0) {
-            // Both JVMs (this one and OpenSearch's) start cold; the raw runs below come after the sync and would be
-            // warm. A small mailbox synced first (and unlinked again) puts the sync on the same footing.
-            String warm = LinkApi.unique("bench-warmup");
-            simulator.createMailbox(warm, "Warm-up", false);
-            simulator.setLimits(warm, new Limits(1_000_000_000, Duration.ofMinutes(10), 1_000));
-            simulator.generateMessages(warm, warmup, seed + 1);
-            long w0 = System.nanoTime();
-            UUID warmId = LinkApi.link(user, warm);
-            waitIncremental(warmId, LONG_WAIT, report);
-            engine.awaitQuiet(warmId, LONG_WAIT).await().atMost(LONG_WAIT.plusSeconds(5));
-            double warmSeconds = seconds(w0);
-            unlink(user, warmId);
-            simulator.deleteMailbox(warm);
-            report.line("Warm-up: a %,d-message mailbox synced first in %.1f s (%,.0f messages/s), then unlinked.",
-                    warmup, warmSeconds, warmup / warmSeconds);
-            Thread.sleep(5_000);
-        }
-        JsonObject statsBefore = indexStats();
-        try (EventTap tap = new EventTap(redisUri(), "postroom:events", tapped::add);
-             Jfr jfr = Jfr.startIf("initial", report, "initial-sync")) {
-            GcCounter gc = new GcCounter();
-            CpuMeter.Sample cpu0 = cpu.sample();
-            long t0 = System.nanoTime();
-            UUID mailbox = LinkApi.link(user, address);
-            long linked = System.nanoTime();
-            cleanups.add(() -> unlink(user, mailbox));
-            boolean leasedAtLinkReturn = engine.liveState(mailbox).isPresent();
-            StringBuilder timeline = new StringBuilder("seconds,phase,foldersDone,foldersTotal,messagesIndexed\n");
-            boolean hotThreadsTaken = false;
-            long incremental = 0;
-            long nextSample = t0;
-            while (incremental == 0) {
-                SyncStateDoc state = engine.liveState(mailbox).orElse(null);
-                long now = System.nanoTime();
-                if (state != null && now >= nextSample) {
-                    timeline.append(String.format(Locale.ROOT, "%.2f,%s,%d,%d,%d%n", (now - t0) / 1e9, state.phase(),
-                            state.foldersDone(), state.foldersTotal(), state.messagesIndexed()));
-                    nextSample = now + 1_000_000_000L;
-                    if (!hotThreadsTaken && state.messagesIndexed() >= messages / 2) {
-                        hotThreadsTaken = true;
-                        report.file("initial-hot-threads-sync.txt", openSearchText("/_nodes/hot_threads?threads=6&interval=1s"));
-                    }
-                }
-                if (state != null && "incremental".equals(state.phase())) {
-                    incremental = now;
-                } else if (now - t0 > LONG_WAIT.toNanos()) {
-                    threadDump(report, "initial-threads-timeout.txt");
-                    report.line("**Did not reach the incremental phase within %s** (last state: %s).", LONG_WAIT, state);
-                    throw new AssertionError("initial sync did not finish within " + LONG_WAIT);
-                } else {
-                    Thread.sleep(20);
-                }
+        ConcurrentLinkedQueue<EventTap.Event> tapped = new ConcurrentLinkedQueue<>();
+        try (EventTap tap = new EventTap(redisUri(), "postroom:events", tapped::add)) {
+            if (warmup > 0) {
+                // Both JVMs (this one and OpenSearch's) start cold: a small mailbox synced first (and unlinked again).
+                String warm = bigMailbox(warmup, seed + 1);
+                long w0 = System.nanoTime();
+                UUID warmId = LinkApi.link(user, warm);
+                waitIncremental(warmId, LONG_WAIT, report);
+                engine.awaitQuiet(warmId, LONG_WAIT).await().atMost(LONG_WAIT.plusSeconds(5));
+                double warmSeconds = seconds(w0);
+                unlink(user, warmId);
+                report.line("");
+                report.line("Warm-up: %,d messages synced in %.1f s (%,.0f messages/s), then unlinked.", warmup,
+                        warmSeconds, warmup / warmSeconds);
+                Thread.sleep(5_000);
             }
-            engine.awaitQuiet(mailbox, LONG_WAIT).await().atMost(LONG_WAIT.plusSeconds(5));
-            long quiet = System.nanoTime();
-            CpuMeter.Usage usage = cpu.sample().since(cpu0);
-            String gcText = gc.since();
-            jfr.stopAndSummarise();
-            JsonObject statsAfter = indexStats();
-            report.file("initial-timeline.csv", timeline.toString());
 
-            ThrottleStats stats = simulator.stats(address);
-            SyncStateDoc finalState = engine.liveState(mailbox).orElseThrow();
-            String topic = "mailbox:" + mailbox;
-            List<EventTap.Event> mine = tapped.stream().filter(e -> e.topic().equals(topic)).toList();
-            List<EventTap.Event> indexed = mine.stream().filter(e -> "indexed".equals(e.json().getString("type"))).toList();
-            Map<String, long[]> perFolder = new LinkedHashMap<>(); // folder -> {pages, messages, last event nanos}
-            for (EventTap.Event event : indexed) {
-                long[] f = perFolder.computeIfAbsent(event.json().getString("folderId"), k -> new long[3]);
-                f[0]++;
-                f[1] += event.json().getLong("count");
-                f[2] = event.nanos();
+            SyncRun first;
+            try (Jfr jfr = Jfr.startIf("initial", report, "initial-sync-a")) {
+                first = syncOnce(report, "A", user, bigMailbox(messages, seed), tapped, cpu, jfr);
             }
             indices.refresh().await().atMost(Duration.ofMinutes(1));
-            List<MessageDoc> docs = queries.snapshot(mailbox).await().atMost(Duration.ofMinutes(10));
+            List<MessageDoc> docs = queries.snapshot(first.mailbox()).await().atMost(Duration.ofMinutes(10));
+            report.line("");
+            report.line("Documents of sync A in the mirror afterwards: %,d (mailbox: %,d messages).", docs.size(), messages);
+            report.figure("a.documents", docs.size());
 
-            double total = (quiet - t0) / 1e9;
-            double afterLink = (quiet - linked) / 1e9;
-            double syncRate = messages / total;
-            report.line("");
-            report.line("| figure | value |");
-            report.line("|---|---|");
-            report.line("| messages in the mailbox / documents in the mirror afterwards | %,d / %,d |", messages, docs.size());
-            report.line("| link (OAuth over HTTP with the simulator) | %.2f s (engine already syncing when it returned: %s) |",
-                    (linked - t0) / 1e9, leasedAtLinkReturn);
-            report.line("| link start → phase incremental | %.1f s |", (incremental - t0) / 1e9);
-            report.line("| link start → initial sync done and quiet | **%.1f s** |", total);
-            report.line("| **messages/s into the index** (messages / link start→quiet) | **%,.0f** |", syncRate);
-            report.line("| messages/s counted from the link's return | %,.0f |", messages / afterLink);
-            report.line("| Graph requests (simulator stats) | %,d (admitted %,d, 429 %d, 503 %d, most in flight %d) |",
-                    stats.requests(), stats.admitted(), stats.throttled() + stats.concurrencyThrottled(),
-                    stats.unavailable(), stats.maxConcurrent());
-            report.line("| message pages written (`indexed` events) | %,d |", indexed.size());
-            report.line("| events on `%s` | %,d |", "mailbox:<id>", mine.size());
-            report.line("| final state | %s, %d/%d folders, %,d indexed |", finalState.phase(), finalState.foldersDone(),
-                    finalState.foldersTotal(), finalState.messagesIndexed());
-            report.line("| test JVM GC during the sync | %s |", gcText);
-            report.line("");
-            report.line("When each folder's first round ended (its last `indexed` event), seconds after link start:");
-            report.line("");
-            report.line("| folder | pages | messages | done at s |");
-            report.line("|---|---|---|---|");
-            Map<String, String> names = simulator.folders(address).stream()
-                    .collect(Collectors.toMap(SimFolder::id, SimFolder::displayName));
-            perFolder.entrySet().stream().sorted(Comparator.comparingLong(e -> e.getValue()[2])).forEach(e ->
-                    report.line("| %s | %d | %,d | %.1f |", names.getOrDefault(e.getKey(), e.getKey()), e.getValue()[0],
-                            e.getValue()[1], (e.getValue()[2] - t0) / 1e9));
-            report.line("");
-            report.line("CPU during the sync (link start → quiet):");
-            report.line("");
-            report.line(CpuMeter.Usage.header());
-            report.line(usage.row("sync"));
-            report.line("");
-            report.line("OpenSearch indexing during the sync: %s.", indexDelta(statsBefore, statsAfter));
-            report.figure("sync.messages", messages);
-            report.figure("sync.documents", docs.size());
-            report.figure("sync.linkSeconds", (linked - t0) / 1e9);
-            report.figure("sync.toIncrementalSeconds", (incremental - t0) / 1e9);
-            report.figure("sync.toQuietSeconds", total);
-            report.figure("sync.messagesPerSecond", syncRate);
-            report.figure("sync.requests", stats.requests());
-            report.figure("sync.pages", indexed.size());
-            report.figure("sync.cpu", cpuJson(usage));
-
-            report.line("");
-            report.line("CPU per 1,000 messages during the sync: %s.", perThousand(usage, messages));
-            report.figure("sync.cpuMsPer1000", perThousandJson(usage, messages));
-
-            // ---- the simulator alone: the same pages fetched and thrown away
             if (Boolean.parseBoolean(System.getProperty("bench.initial.fetch-only", "true"))) {
                 Thread.sleep(5_000);
-                GraphFetcher fetcher = new GraphFetcher(LinkApi.publicUrl(), address);
-                List<String> order = simulator.folders(address).stream()
-                        .sorted(Comparator.comparingInt((SimFolder f) -> "inbox".equals(f.wellKnownName()) ? 0
-                                : f.wellKnownName() != null ? 1 : 2))
-                        .map(SimFolder::id).toList();
-                GcCounter fetchGc = new GcCounter();
-                CpuMeter.Sample f0 = cpu.sample();
-                GraphFetcher.Result fetched = fetcher.readAll(order, config.pageSize(), config.foldersInParallel());
-                CpuMeter.Usage fetchUsage = cpu.sample().since(f0);
-                report.line("");
-                report.line("Fetch only: the same folders' deltas read over HTTP from the simulator, %d folders at a time,"
-                                + " pages of %d, thrown away unparsed: %.1f s, **%,.0f messages/s**, %,d pages, %.1f MB"
-                                + " (%.0f bytes per message), test JVM GC %s. CPU per 1,000 messages: %s.",
-                        config.foldersInParallel(), config.pageSize(), fetched.seconds(), messages / fetched.seconds(),
-                        fetched.pages(), fetched.bytes() / 1e6, fetched.bytes() / (double) messages, fetchGc.since(),
-                        perThousand(fetchUsage, messages));
-                report.figure("fetchOnly.seconds", fetched.seconds());
-                report.figure("fetchOnly.messagesPerSecond", messages / fetched.seconds());
-                report.figure("fetchOnly.bytes", fetched.bytes());
-                report.figure("fetchOnly.cpuMsPer1000", perThousandJson(fetchUsage, messages));
+                fetchOnly(report, first.address(), messages, cpu);
             }
 
-            // ---- the raw _bulk rate of the same documents, under fresh account ids
             report.line("");
-            report.line("Raw `_bulk` ingest of the same %,d documents (MirrorQueries.snapshot, account id replaced by a"
-                    + " fresh one per run), MirrorWriter.apply in pages of %,d, no events, no PostgreSQL:", docs.size(), rawPage);
+            report.line("#### Raw `_bulk` ingest");
             report.line("");
-            report.line("| concurrent bulks | seconds | **docs/s** | sync ÷ raw | OpenSearch indexing | test JVM GC |");
+            report.line("The %,d documents of sync A (MirrorQueries.snapshot), under a fresh account id per run, written with"
+                    + " MirrorWriter.apply in pages of %,d (no Graph, no events, no PostgreSQL), then deleted again.",
+                    docs.size(), rawPage);
+            report.line("");
+            report.line("| run | concurrent bulks | seconds | **docs/s** | OpenSearch indexing | test JVM GC |");
             report.line("|---|---|---|---|---|---|");
+            Map<String, Double> rawRates = new LinkedHashMap<>();
             StringBuilder cpuRows = new StringBuilder();
             StringBuilder perMessage = new StringBuilder();
-            for (int concurrent : parallelism) {
-                Thread.sleep(5_000); // let merges and refreshes of the previous phase settle
-                UUID account = UUID.randomUUID();
-                List<List<MailboxChange>> pages = pages(docs, account, rawPage);
-                JsonObject before = indexStats();
-                GcCounter rawGc = new GcCounter();
-                CpuMeter.Sample start = cpu.sample();
-                long t = System.nanoTime();
-                List<BulkResult> results = Multi.createFrom().iterable(pages)
-                        .onItem().transformToUni(page -> writer.apply(account, 1, page)).merge(concurrent)
-                        .collect().asList().await().atMost(Duration.ofMinutes(30));
-                double elapsed = seconds(t);
-                CpuMeter.Usage rawUsage = cpu.sample().since(start);
-                int written = results.stream().mapToInt(BulkResult::written).sum();
-                double rate = written / elapsed;
-                report.line("| %d | %.1f | **%,.0f** | **%.2f** | %s | %s |", concurrent, elapsed, rate, syncRate / rate,
-                        indexDelta(before, indexStats()), rawGc.since());
-                cpuRows.append(rawUsage.row("raw, " + concurrent + " concurrent")).append('\n');
-                perMessage.append(String.format("- raw, %d concurrent: %s%n", concurrent, perThousand(rawUsage, written)));
-                report.figure("raw.p" + concurrent + ".cpuMsPer1000", perThousandJson(rawUsage, written));
-                report.figure("raw.p" + concurrent + ".seconds", elapsed);
-                report.figure("raw.p" + concurrent + ".docsPerSecond", rate);
-                report.figure("raw.p" + concurrent + ".written", written);
-                report.figure("raw.p" + concurrent + ".syncRatio", syncRate / rate);
-                report.figure("raw.p" + concurrent + ".cpu", cpuJson(rawUsage));
-                if (concurrent == parallelism.getLast()) {
-                    report.file("initial-hot-threads-raw.txt", "(taken after the last raw run)\n"
-                            + openSearchText("/_nodes/hot_threads?threads=6&interval=1s"));
-                }
-                queries.deleteAccount(account, Refresh.NONE).await().atMost(Duration.ofMinutes(10));
+            for (int i = 0; i < parallelism.size(); i++) {
+                rawRun(report, "raw " + (i + 1), docs, rawPage, parallelism.get(i), cpu, rawRates, cpuRows, perMessage);
             }
-            report.line("");
-            report.line("CPU during the raw runs:");
+            SyncRun second = null;
+            if (again) {
+                Thread.sleep(5_000);
+                second = syncOnce(report, "B", user, bigMailbox(messages, seed + 2), tapped, cpu, Jfr.none());
+                report.line("");
+                report.line("| run | concurrent bulks | seconds | **docs/s** | OpenSearch indexing | test JVM GC |");
+                report.line("|---|---|---|---|---|---|");
+                rawRun(report, "raw after B", docs, rawPage, 1, cpu, rawRates, cpuRows, perMessage);
+            }
+            report.file("initial-hot-threads-raw.txt", "(taken after the last raw run)\n"
+                    + openSearchText("/_nodes/hot_threads?threads=6&interval=1s"));
             report.line("");
             report.line(CpuMeter.Usage.header());
             report.line(cpuRows.toString().strip());
             report.line("");
             report.line("CPU per 1,000 documents:");
-            report.line(perMessage.toString().strip());
             report.line("");
-            report.line("Files: initial-timeline.csv (progress every second), initial-hot-threads-*.txt (OpenSearch hot"
-                    + " threads half way through the sync and after the raw runs)%s.",
-                    jfr.active() ? ", initial-sync.jfr and initial-sync-jfr-views.txt (JFR of the test JVM during the sync)" : "");
+            report.line(perMessage.toString().strip());
+
+            report.line("");
+            report.line("#### Sync ÷ raw");
+            report.line("");
+            StringBuilder head = new StringBuilder("| sync | messages/s |");
+            StringBuilder rule = new StringBuilder("|---|---|");
+            for (String run : rawRates.keySet()) {
+                head.append(" ÷ ").append(run).append(" (").append(String.format("%,.0f", rawRates.get(run))).append("/s) |");
+                rule.append("---|");
+            }
+            report.line(head.toString());
+            report.line(rule.toString());
+            for (SyncRun sync : second == null ? List.of(first) : List.of(first, second)) {
+                StringBuilder row = new StringBuilder(String.format("| %s | %,.0f |", sync == first ? "A" : "B", sync.rate()));
+                for (double raw : rawRates.values()) {
+                    row.append(String.format(" **%.2f** |", sync.rate() / raw));
+                }
+                report.line(row.toString());
+            }
+            report.line("");
+            report.line("Files: initial-timeline-*.csv (progress every second), initial-hot-threads-*.txt (OpenSearch hot"
+                    + " threads half way through sync A and after the raw runs), initial-sync-a.jfr and"
+                    + " initial-sync-a-jfr-views.txt (JFR of the test JVM during sync A, if recorded).");
         } finally {
             footer(report);
         }
+    }
+
+    /** A simulated mailbox of {@code messages} generated messages, with throttling off. */
+    private String bigMailbox(int messages, long seed) {
+        String address = LinkApi.unique("bench-initial");
+        simulator.createMailbox(address, "Initial sync benchmark", false);
+        simulator.setLimits(address, new Limits(1_000_000_000, Duration.ofMinutes(10), 1_000));
+        simulator.setFaults(address, Faults.none());
+        simulator.generateMessages(address, messages, seed);
+        return address;
+    }
+
+    /** Links the mailbox and waits for its initial sync to be done and quiet; reports what happened. */
+    private SyncRun syncOnce(Report report, String name, LinkApi.User user, String address,
+            ConcurrentLinkedQueue<EventTap.Event> tapped, CpuMeter cpu, Jfr jfr) throws Exception {
+        int messages = simulator.messageCount(address);
+        Thread.sleep(2_000);
+        JsonObject statsBefore = indexStats();
+        GcCounter gc = new GcCounter();
+        CpuMeter.Sample cpu0 = cpu.sample();
+        long t0 = System.nanoTime();
+        UUID mailbox = LinkApi.link(user, address);
+        long linked = System.nanoTime();
+        boolean leasedAtLinkReturn = engine.liveState(mailbox).isPresent();
+        StringBuilder timeline = new StringBuilder("seconds,phase,foldersDone,foldersTotal,messagesIndexed\n");
+        boolean hotThreadsTaken = !name.equals("A");
+        long incremental = 0;
+        long nextSample = t0;
+        while (incremental == 0) {
+            SyncStateDoc state = engine.liveState(mailbox).orElse(null);
+            long now = System.nanoTime();
+            if (state != null && now >= nextSample) {
+                timeline.append(String.format(Locale.ROOT, "%.2f,%s,%d,%d,%d%n", (now - t0) / 1e9, state.phase(),
+                        state.foldersDone(), state.foldersTotal(), state.messagesIndexed()));
+                nextSample = now + 1_000_000_000L;
+                if (!hotThreadsTaken && state.messagesIndexed() >= messages / 2) {
+                    hotThreadsTaken = true;
+                    report.file("initial-hot-threads-sync.txt", openSearchText("/_nodes/hot_threads?threads=6&interval=1s"));
+                }
+            }
+            if (state != null && "incremental".equals(state.phase())) {
+                incremental = now;
+            } else if (now - t0 > LONG_WAIT.toNanos()) {
+                threadDump(report, "initial-threads-timeout.txt");
+                report.line("**Sync %s did not reach the incremental phase within %s** (last state: %s).", name, LONG_WAIT, state);
+                throw new AssertionError("initial sync did not finish within " + LONG_WAIT);
+            } else {
+                Thread.sleep(20);
+            }
+        }
+        engine.awaitQuiet(mailbox, LONG_WAIT).await().atMost(LONG_WAIT.plusSeconds(5));
+        long quiet = System.nanoTime();
+        CpuMeter.Usage usage = cpu.sample().since(cpu0);
+        String gcText = gc.since();
+        jfr.stopAndSummarise();
+        JsonObject statsAfter = indexStats();
+        report.file("initial-timeline-" + name.toLowerCase(Locale.ROOT) + ".csv", timeline.toString());
+
+        ThrottleStats stats = simulator.stats(address);
+        SyncStateDoc finalState = engine.liveState(mailbox).orElseThrow();
+        String topic = "mailbox:" + mailbox;
+        List<EventTap.Event> mine = tapped.stream().filter(e -> e.topic().equals(topic)).toList();
+        List<EventTap.Event> indexed = mine.stream().filter(e -> "indexed".equals(e.json().getString("type"))).toList();
+        Map<String, List<EventTap.Event>> perFolder = new LinkedHashMap<>();
+        for (EventTap.Event event : indexed) {
+            perFolder.computeIfAbsent(event.json().getString("folderId"), k -> new ArrayList<>()).add(event);
+        }
+        double total = (quiet - t0) / 1e9;
+        double rate = messages / total;
+        report.line("");
+        report.line("#### Sync %s", name);
+        report.line("");
+        report.line("| figure | value |");
+        report.line("|---|---|");
+        report.line("| messages | %,d (%s) |", messages, folderCounts(address));
+        report.line("| link (OAuth over HTTP with the simulator) | %.2f s (engine already syncing when it returned: %s) |",
+                (linked - t0) / 1e9, leasedAtLinkReturn);
+        report.line("| link start → phase incremental | %.1f s |", (incremental - t0) / 1e9);
+        report.line("| link start → initial sync done and quiet | **%.1f s** |", total);
+        report.line("| **messages/s into the index** | **%,.0f** (from the link's return: %,.0f) |", rate,
+                messages / ((quiet - linked) / 1e9));
+        report.line("| Graph requests (simulator stats) | %,d (admitted %,d, 429 %d, 503 %d, most in flight %d) |",
+                stats.requests(), stats.admitted(), stats.throttled() + stats.concurrencyThrottled(),
+                stats.unavailable(), stats.maxConcurrent());
+        report.line("| message pages written (`indexed` events) | %,d |", indexed.size());
+        report.line("| events on `mailbox:<id>` | %,d |", mine.size());
+        report.line("| final state | %s, %d/%d folders, %,d indexed |", finalState.phase(), finalState.foldersDone(),
+                finalState.foldersTotal(), finalState.messagesIndexed());
+        report.line("| test JVM GC during the sync | %s |", gcText);
+        report.line("| OpenSearch, messages index | %s |", indexDelta(statsBefore, statsAfter));
+        report.line("| CPU (cores = CPU-s ÷ wall) | %s |", usage.describe());
+        report.line("| CPU per 1,000 messages | %s |", perThousand(usage, messages));
+        report.line("");
+        report.line("Each folder's first round (pages = its `indexed` events; seconds after link start):");
+        report.line("");
+        report.line("| folder | pages | messages | first page at s | done at s | messages/s from its first page to its last |");
+        report.line("|---|---|---|---|---|---|");
+        Map<String, String> names = simulator.folders(address).stream()
+                .collect(Collectors.toMap(SimFolder::id, SimFolder::displayName));
+        long othersDone = 0;
+        String biggest = null;
+        for (Map.Entry<String, List<EventTap.Event>> e : perFolder.entrySet()) {
+            if (biggest == null || e.getValue().size() > perFolder.get(biggest).size()) {
+                biggest = e.getKey();
+            }
+        }
+        for (Map.Entry<String, List<EventTap.Event>> e : perFolder.entrySet().stream()
+                .sorted(Comparator.comparingLong(e -> e.getValue().getLast().nanos())).toList()) {
+            List<EventTap.Event> pages = e.getValue();
+            long count = pages.stream().mapToLong(p -> p.json().getLong("count")).sum();
+            double firstAt = (pages.getFirst().nanos() - t0) / 1e9;
+            double doneAt = (pages.getLast().nanos() - t0) / 1e9;
+            // One page: written at once, no rate to speak of (its fetch and wait are before the first event).
+            report.line("| %s | %d | %,d | %.1f | %.1f | %s |", names.getOrDefault(e.getKey(), e.getKey()), pages.size(),
+                    count, firstAt, doneAt, pages.size() < 2 ? "-"
+                            : String.format("%,.0f", pages.stream().skip(1).mapToLong(p -> p.json().getLong("count")).sum()
+                            / (doneAt - firstAt)));
+            if (!e.getKey().equals(biggest)) {
+                othersDone = Math.max(othersDone, pages.getLast().nanos());
+            }
+        }
+        if (biggest != null) {
+            long after = othersDone;
+            List<EventTap.Event> alone = perFolder.get(biggest).stream().filter(p -> p.nanos() > after).toList();
+            if (alone.size() >= 3) {
+                List<Double> gaps = new ArrayList<>();
+                for (int i = 1; i < alone.size(); i++) {
+                    gaps.add((alone.get(i).nanos() - alone.get(i - 1).nanos()) / 1e6);
+                }
+                List<Double> sorted = gaps.stream().sorted().toList();
+                long count = alone.stream().skip(1).mapToLong(p -> p.json().getLong("count")).sum();
+                double alonePageMs = Report.percentile(sorted, 50);
+                report.line("");
+                report.line("%s alone (after every other folder was done): %d pages, one page every %.0f ms (median;"
+                                + " p90 %.0f ms), %,.0f messages/s.", names.getOrDefault(biggest, biggest), alone.size(),
+                        alonePageMs, Report.percentile(sorted, 90),
+                        count / ((alone.getLast().nanos() - alone.getFirst().nanos()) / 1e9));
+                report.figure(name.toLowerCase(Locale.ROOT) + ".biggestFolderAlonePageMs", alonePageMs);
+            }
+        }
+        String key = name.toLowerCase(Locale.ROOT);
+        report.figure(key + ".messages", messages);
+        report.figure(key + ".linkSeconds", (linked - t0) / 1e9);
+        report.figure(key + ".toIncrementalSeconds", (incremental - t0) / 1e9);
+        report.figure(key + ".toQuietSeconds", total);
+        report.figure(key + ".messagesPerSecond", rate);
+        report.figure(key + ".requests", stats.requests());
+        report.figure(key + ".pages", indexed.size());
+        report.figure(key + ".cpu", cpuJson(usage));
+        report.figure(key + ".cpuMsPer1000", perThousandJson(usage, messages));
+        return new SyncRun(address, mailbox, messages, total, rate, usage);
+    }
+
+    /** The simulator alone: the same folders' pages fetched over HTTP and thrown away. */
+    private void fetchOnly(Report report, String address, int messages, CpuMeter cpu) throws Exception {
+        GraphFetcher fetcher = new GraphFetcher(LinkApi.publicUrl(), address);
+        List<String> order = simulator.folders(address).stream()
+                .sorted(Comparator.comparingInt((SimFolder f) -> "inbox".equals(f.wellKnownName()) ? 0
+                        : f.wellKnownName() != null ? 1 : 2))
+                .map(SimFolder::id).toList();
+        GcCounter fetchGc = new GcCounter();
+        CpuMeter.Sample f0 = cpu.sample();
+        GraphFetcher.Result fetched = fetcher.readAll(order, config.pageSize(), config.foldersInParallel());
+        CpuMeter.Usage fetchUsage = cpu.sample().since(f0);
+        report.line("");
+        report.line("#### Fetch only");
+        report.line("");
+        report.line("The same folders' deltas read over HTTP from the simulator, %d folders at a time, pages of %d, thrown"
+                        + " away unparsed: %.1f s, **%,.0f messages/s**, %,d pages, %.1f MB (%.0f bytes per message), test JVM"
+                        + " GC %s. CPU per 1,000 messages: %s.", config.foldersInParallel(), config.pageSize(),
+                fetched.seconds(), messages / fetched.seconds(), fetched.pages(), fetched.bytes() / 1e6,
+                fetched.bytes() / (double) messages, fetchGc.since(), perThousand(fetchUsage, messages));
+        report.figure("fetchOnly.seconds", fetched.seconds());
+        report.figure("fetchOnly.messagesPerSecond", messages / fetched.seconds());
+        report.figure("fetchOnly.bytes", fetched.bytes());
+        report.figure("fetchOnly.cpuMsPer1000", perThousandJson(fetchUsage, messages));
+    }
+
+    /** One raw ingest of the documents under a fresh account id, {@code concurrent} bulks at a time; then deleted. */
+    private void rawRun(Report report, String name, List<MessageDoc> docs, int pageSize, int concurrent, CpuMeter cpu,
+            Map<String, Double> rates, StringBuilder cpuRows, StringBuilder perMessage) throws Exception {
+        Thread.sleep(5_000); // let merges and refreshes of the previous phase settle
+        UUID account = UUID.randomUUID();
+        List<List<MailboxChange>> pages = pages(docs, account, pageSize);
+        JsonObject before = indexStats();
+        GcCounter gc = new GcCounter();
+        CpuMeter.Sample start = cpu.sample();
+        long t = System.nanoTime();
+        List<BulkResult> results = Multi.createFrom().iterable(pages)
+                .onItem().transformToUni(page -> writer.apply(account, 1, page)).merge(concurrent)
+                .collect().asList().await().atMost(Duration.ofMinutes(30));
+        double elapsed = seconds(t);
+        CpuMeter.Usage usage = cpu.sample().since(start);
+        int written = results.stream().mapToInt(BulkResult::written).sum();
+        double rate = written / elapsed;
+        String label = name + ", " + concurrent + " concurrent";
+        report.line("| %s | %d | %.1f | **%,.0f** | %s | %s |", name, concurrent, elapsed, rate,
+                indexDelta(before, indexStats()), gc.since());
+        rates.put(label, rate);
+        cpuRows.append(usage.row(label)).append('\n');
+        perMessage.append(String.format("- %s: %s%n", label, perThousand(usage, written)));
+        String key = "raw." + name.replace(' ', '_') + "_p" + concurrent;
+        report.figure(key + ".seconds", elapsed);
+        report.figure(key + ".docsPerSecond", rate);
+        report.figure(key + ".written", written);
+        report.figure(key + ".cpu", cpuJson(usage));
+        report.figure(key + ".cpuMsPer1000", perThousandJson(usage, written));
+        queries.deleteAccount(account, Refresh.NONE).await().atMost(Duration.ofMinutes(10));
     }
 
     // ================================================================ 2. under Graph's limits
@@ -1165,6 +1256,10 @@ class SyncBenchmark {
             this.recording = recording;
             this.report = report;
             this.name = name;
+        }
+
+        static Jfr none() {
+            return new Jfr(null, null, null);
         }
 
         static Jfr startIf(String scenario, Report report, String name) throws Exception {
