@@ -140,113 +140,170 @@ class SyncBenchmark {
         Report report = new Report(Report.outputDirectory(), "initial");
         int messages = intProperty("bench.initial.messages", 100_000);
         long seed = longProperty("bench.initial.seed", 20261122L);
-        List<Integer> parallelism = intList("bench.raw.parallel", "1,3,2");
+        List<Integer> parallelism = intList("bench.raw.parallel", "1,2,3");
         int rawPage = intProperty("bench.raw.page", 1_000);
-        int warmup = intProperty("bench.initial.warmup", 5_000);
-        boolean again = Boolean.parseBoolean(System.getProperty("bench.initial.again", "true"));
+        int warmup = intProperty("bench.initial.warmup", 20_000);
+        int rounds = intProperty("bench.initial.rounds", 3);
         header(report, "Initial-sync throughput");
         report.line("Mailboxes of %,d generated messages, throttling off in the simulator (Limits(1e9 per 10 min, 1,000"
-                + " concurrent), no faults, no latency). Order: %s sync A, fetch only, raw `_bulk` runs (%s concurrent),"
-                + "%s. The sync's time runs from the link's start (OAuth over HTTP with the simulator) until the mailbox"
-                + " is in the incremental phase and quiet (`SyncEngine.awaitQuiet`).", messages,
-                warmup > 0 ? "warm-up sync of " + String.format("%,d", warmup) + " messages," : "",
-                parallelism.stream().map(String::valueOf).collect(Collectors.joining(", ")),
-                again ? " sync B (a second mailbox of the same size, everything warm), raw again with 1 concurrent" : "");
+                        + " concurrent), no faults, no latency). A warm-up sync of %,d messages first (both JVMs start cold),"
+                        + " then %d rounds of: a sync of a new mailbox, then the raw `_bulk` ingest of the same documents with"
+                        + " %s concurrent bulks. Before each measured phase the benchmark waits (up to %s) until CPU used by"
+                        + " other processes on the machine is below %.2f cores; the `foreign` column says how much there was"
+                        + " during the phase. A sync's time runs from the link's start (OAuth over HTTP with the simulator)"
+                        + " until the mailbox is in the incremental phase and quiet (`SyncEngine.awaitQuiet`). Raw ingest:"
+                        + " the documents of round 1's sync (MirrorQueries.snapshot) under a fresh account id per run,"
+                        + " written with MirrorWriter.apply in pages of %,d (no Graph, no events, no PostgreSQL), deleted"
+                        + " again afterwards; each sync's mailbox is unlinked after its round.", messages, warmup, rounds,
+                parallelism.stream().map(String::valueOf).collect(Collectors.joining(", ")), quietMaxWait(),
+                quietForeignCores(), rawPage);
         LinkApi.User user = LinkApi.signUp();
         CpuMeter cpu = cpuMeter();
         report.file("processes.txt", cpu.describeProcesses());
         engine.start();
         ConcurrentLinkedQueue<EventTap.Event> tapped = new ConcurrentLinkedQueue<>();
+        List<String[]> rows = new ArrayList<>();
+        Map<String, List<Double>> rates = new LinkedHashMap<>();
+        Map<String, List<Boolean>> clean = new LinkedHashMap<>();
         try (EventTap tap = new EventTap(redisUri(), "postroom:events", tapped::add)) {
             if (warmup > 0) {
-                // Both JVMs (this one and OpenSearch's) start cold: a small mailbox synced first (and unlinked again).
-                String warm = bigMailbox(warmup, seed + 1);
+                String warm = bigMailbox(warmup, seed - 1);
                 long w0 = System.nanoTime();
                 UUID warmId = LinkApi.link(user, warm);
                 waitIncremental(warmId, LONG_WAIT, report);
                 engine.awaitQuiet(warmId, LONG_WAIT).await().atMost(LONG_WAIT.plusSeconds(5));
                 double warmSeconds = seconds(w0);
                 unlink(user, warmId);
+                simulator.deleteMailbox(warm);
                 report.line("");
                 report.line("Warm-up: %,d messages synced in %.1f s (%,.0f messages/s), then unlinked.", warmup,
                         warmSeconds, warmup / warmSeconds);
-                Thread.sleep(5_000);
             }
-
-            SyncRun first;
-            try (Jfr jfr = Jfr.startIf("initial", report, "initial-sync-a")) {
-                first = syncOnce(report, "A", user, bigMailbox(messages, seed), tapped, cpu, jfr);
-            }
-            indices.refresh().await().atMost(Duration.ofMinutes(1));
-            List<MessageDoc> docs = queries.snapshot(first.mailbox()).await().atMost(Duration.ofMinutes(10));
-            report.line("");
-            report.line("Documents of sync A in the mirror afterwards: %,d (mailbox: %,d messages).", docs.size(), messages);
-            report.figure("a.documents", docs.size());
-
-            if (Boolean.parseBoolean(System.getProperty("bench.initial.fetch-only", "true"))) {
-                Thread.sleep(5_000);
-                fetchOnly(report, first.address(), messages, cpu);
-            }
-
-            report.line("");
-            report.line("#### Raw `_bulk` ingest");
-            report.line("");
-            report.line("The %,d documents of sync A (MirrorQueries.snapshot), under a fresh account id per run, written with"
-                    + " MirrorWriter.apply in pages of %,d (no Graph, no events, no PostgreSQL), then deleted again.",
-                    docs.size(), rawPage);
-            report.line("");
-            report.line("| run | concurrent bulks | seconds | **docs/s** | OpenSearch indexing | test JVM GC |");
-            report.line("|---|---|---|---|---|---|");
-            Map<String, Double> rawRates = new LinkedHashMap<>();
-            StringBuilder cpuRows = new StringBuilder();
-            StringBuilder perMessage = new StringBuilder();
-            for (int i = 0; i < parallelism.size(); i++) {
-                rawRun(report, "raw " + (i + 1), docs, rawPage, parallelism.get(i), cpu, rawRates, cpuRows, perMessage);
-            }
-            SyncRun second = null;
-            if (again) {
-                Thread.sleep(5_000);
-                second = syncOnce(report, "B", user, bigMailbox(messages, seed + 2), tapped, cpu, Jfr.none());
-                report.line("");
-                report.line("| run | concurrent bulks | seconds | **docs/s** | OpenSearch indexing | test JVM GC |");
-                report.line("|---|---|---|---|---|---|");
-                rawRun(report, "raw after B", docs, rawPage, 1, cpu, rawRates, cpuRows, perMessage);
+            List<MessageDoc> docs = null;
+            for (int round = 1; round <= rounds; round++) {
+                String gate = quietGate(cpu);
+                SyncRun sync;
+                try (Jfr jfr = round == Math.min(2, rounds) ? Jfr.startIf("initial", report, "initial-sync") : Jfr.none()) {
+                    sync = syncOnce(report, "round " + round, user, bigMailbox(messages, seed + round), tapped, cpu, jfr,
+                            round == 1);
+                }
+                record(rows, rates, clean, round, "sync", sync.rate(), sync.seconds(), sync.usage(), messages, gate);
+                if (docs == null) {
+                    indices.refresh().await().atMost(Duration.ofMinutes(1));
+                    docs = queries.snapshot(sync.mailbox()).await().atMost(Duration.ofMinutes(10));
+                    report.line("");
+                    report.line("Documents of round 1's sync in the mirror: %,d (mailbox: %,d messages).", docs.size(),
+                            messages);
+                    report.figure("documents", docs.size());
+                    if (Boolean.parseBoolean(System.getProperty("bench.initial.fetch-only", "true"))) {
+                        quietGate(cpu);
+                        fetchOnly(report, sync.address(), messages, cpu);
+                    }
+                }
+                unlink(user, sync.mailbox());
+                simulator.deleteMailbox(sync.address());
+                for (int concurrent : parallelism) {
+                    Thread.sleep(3_000); // merges and refreshes of the previous phase settle
+                    String rawGate = quietGate(cpu);
+                    RawRun raw = rawRun(docs, rawPage, concurrent, cpu);
+                    record(rows, rates, clean, round, "raw, " + concurrent + " concurrent", raw.rate(), raw.seconds(),
+                            raw.usage(), raw.written(), rawGate);
+                    report.figure("rounds.r" + round + ".raw" + concurrent + ".docsPerSecond", raw.rate());
+                    report.figure("rounds.r" + round + ".raw" + concurrent + ".index", raw.index());
+                }
             }
             report.file("initial-hot-threads-raw.txt", "(taken after the last raw run)\n"
                     + openSearchText("/_nodes/hot_threads?threads=6&interval=1s"));
-            report.line("");
-            report.line(CpuMeter.Usage.header());
-            report.line(cpuRows.toString().strip());
-            report.line("");
-            report.line("CPU per 1,000 documents:");
-            report.line("");
-            report.line(perMessage.toString().strip());
 
             report.line("");
-            report.line("#### Sync ÷ raw");
+            report.line("#### All measured phases");
             report.line("");
-            StringBuilder head = new StringBuilder("| sync | messages/s |");
-            StringBuilder rule = new StringBuilder("|---|---|");
-            for (String run : rawRates.keySet()) {
-                head.append(" ÷ ").append(run).append(" (").append(String.format("%,.0f", rawRates.get(run))).append("/s) |");
-                rule.append("---|");
-            }
-            report.line(head.toString());
-            report.line(rule.toString());
-            for (SyncRun sync : second == null ? List.of(first) : List.of(first, second)) {
-                StringBuilder row = new StringBuilder(String.format("| %s | %,.0f |", sync == first ? "A" : "B", sync.rate()));
-                for (double raw : rawRates.values()) {
-                    row.append(String.format(" **%.2f** |", sync.rate() / raw));
-                }
-                report.line(row.toString());
+            report.line("| round | phase | seconds | **messages/s** | foreign cores | test JVM / OpenSearch cores | CPU ms per 1,000:"
+                    + " test JVM / OpenSearch / PostgreSQL | quiet gate |");
+            report.line("|---|---|---|---|---|---|---|---|");
+            rows.forEach(r -> report.line("| " + String.join(" | ", r) + " |"));
+            report.line("");
+            report.line("#### Sync ÷ raw (medians over the rounds; in brackets: only phases with foreign < %.2f cores)",
+                    quietForeignCores());
+            report.line("");
+            report.line("| phase | median messages/s | clean median | sync ÷ this |");
+            report.line("|---|---|---|---|");
+            double syncMedian = median(rates.get("sync"));
+            double syncClean = median(cleanOnly(rates.get("sync"), clean.get("sync")));
+            for (Map.Entry<String, List<Double>> e : rates.entrySet()) {
+                double m = median(e.getValue());
+                double c = median(cleanOnly(e.getValue(), clean.get(e.getKey())));
+                report.line("| %s | %,.0f (%s) | %s | %s |", e.getKey(), m,
+                        e.getValue().stream().map(v -> String.format("%,.0f", v)).collect(Collectors.joining(", ")),
+                        Double.isNaN(c) ? "-" : String.format("%,.0f", c),
+                        e.getKey().equals("sync") ? "" : String.format("**%.2f** (%s)", syncMedian / m,
+                                Double.isNaN(c) || Double.isNaN(syncClean) ? "-" : String.format("%.2f", syncClean / c)));
+                report.figure("median." + e.getKey().replace(", ", "_").replace(' ', '_'), m);
+                report.figure("cleanMedian." + e.getKey().replace(", ", "_").replace(' ', '_'), Double.isNaN(c) ? null : c);
             }
             report.line("");
-            report.line("Files: initial-timeline-*.csv (progress every second), initial-hot-threads-*.txt (OpenSearch hot"
-                    + " threads half way through sync A and after the raw runs), initial-sync-a.jfr and"
-                    + " initial-sync-a-jfr-views.txt (JFR of the test JVM during sync A, if recorded).");
+            report.line("Files: initial-timeline-round-*.csv (progress every second), initial-hot-threads-*.txt (OpenSearch"
+                    + " hot threads half way through round 1's sync and after the raw runs), initial-sync.jfr and"
+                    + " initial-sync-jfr-views.txt (JFR of the test JVM during round 2's sync).");
         } finally {
             footer(report);
         }
+    }
+
+    private static void record(List<String[]> rows, Map<String, List<Double>> rates, Map<String, List<Boolean>> clean,
+            int round, String phase, double rate, double seconds, CpuMeter.Usage usage, long messages, String gate) {
+        double foreign = usage.cores("foreign");
+        rows.add(new String[]{String.valueOf(round), phase, String.format("%.1f", seconds), String.format("**%,.0f**", rate),
+                String.format("%.2f%s", foreign, foreign >= quietForeignCores() ? " (noisy)" : ""),
+                String.format("%.2f / %.2f", usage.cores("jvm"), usage.cores("opensearch")),
+                String.format("%.0f / %.0f / %.0f", usage.cpuSeconds().get("jvm") * 1e6 / messages,
+                        usage.cpuSeconds().get("opensearch") * 1e6 / messages,
+                        usage.cpuSeconds().get("postgres") * 1e6 / messages), gate});
+        rates.computeIfAbsent(phase, k -> new ArrayList<>()).add(rate);
+        clean.computeIfAbsent(phase, k -> new ArrayList<>()).add(foreign < quietForeignCores());
+    }
+
+    private static List<Double> cleanOnly(List<Double> values, List<Boolean> clean) {
+        List<Double> kept = new ArrayList<>();
+        for (int i = 0; i < values.size(); i++) {
+            if (clean.get(i)) {
+                kept.add(values.get(i));
+            }
+        }
+        return kept;
+    }
+
+    private static double median(List<Double> values) {
+        if (values == null || values.isEmpty()) {
+            return Double.NaN;
+        }
+        List<Double> sorted = values.stream().sorted().toList();
+        int n = sorted.size();
+        return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
+    }
+
+    private static double quietForeignCores() {
+        return Double.parseDouble(System.getProperty("bench.quiet.foreign-cores", "0.25"));
+    }
+
+    private static Duration quietMaxWait() {
+        return Duration.parse(System.getProperty("bench.quiet.max-wait", "PT5M"));
+    }
+
+    /**
+     * Waits until the CPU used by processes other than this run's (other people's builds) stays below
+     * {@code bench.quiet.foreign-cores} for 3 s, or {@code bench.quiet.max-wait} passed; says how it went.
+     */
+    private static String quietGate(CpuMeter cpu) throws InterruptedException {
+        long start = System.nanoTime();
+        double foreign;
+        do {
+            CpuMeter.Sample before = cpu.sample();
+            Thread.sleep(3_000);
+            foreign = cpu.sample().since(before).cores("foreign");
+        } while (foreign >= quietForeignCores() && System.nanoTime() - start < quietMaxWait().toNanos());
+        return String.format("%s after %.0f s (%.2f)", foreign < quietForeignCores() ? "quiet" : "NOT quiet",
+                seconds(start), foreign);
     }
 
     /** A simulated mailbox of {@code messages} generated messages, with throttling off. */
@@ -261,7 +318,7 @@ class SyncBenchmark {
 
     /** Links the mailbox and waits for its initial sync to be done and quiet; reports what happened. */
     private SyncRun syncOnce(Report report, String name, LinkApi.User user, String address,
-            ConcurrentLinkedQueue<EventTap.Event> tapped, CpuMeter cpu, Jfr jfr) throws Exception {
+            ConcurrentLinkedQueue<EventTap.Event> tapped, CpuMeter cpu, Jfr jfr, boolean hotThreads) throws Exception {
         int messages = simulator.messageCount(address);
         Thread.sleep(2_000);
         JsonObject statsBefore = indexStats();
@@ -272,7 +329,7 @@ class SyncBenchmark {
         long linked = System.nanoTime();
         boolean leasedAtLinkReturn = engine.liveState(mailbox).isPresent();
         StringBuilder timeline = new StringBuilder("seconds,phase,foldersDone,foldersTotal,messagesIndexed\n");
-        boolean hotThreadsTaken = !name.equals("A");
+        boolean hotThreadsTaken = !hotThreads;
         long incremental = 0;
         long nextSample = t0;
         while (incremental == 0) {
@@ -303,7 +360,7 @@ class SyncBenchmark {
         String gcText = gc.since();
         jfr.stopAndSummarise();
         JsonObject statsAfter = indexStats();
-        report.file("initial-timeline-" + name.toLowerCase(Locale.ROOT) + ".csv", timeline.toString());
+        report.file("initial-timeline-" + name.replace(' ', '-') + ".csv", timeline.toString());
 
         ThrottleStats stats = simulator.stats(address);
         SyncStateDoc finalState = engine.liveState(mailbox).orElseThrow();
@@ -317,7 +374,7 @@ class SyncBenchmark {
         double total = (quiet - t0) / 1e9;
         double rate = messages / total;
         report.line("");
-        report.line("#### Sync %s", name);
+        report.line("#### Sync, %s", name);
         report.line("");
         report.line("| figure | value |");
         report.line("|---|---|");
@@ -384,10 +441,10 @@ class SyncBenchmark {
                                 + " p90 %.0f ms), %,.0f messages/s.", names.getOrDefault(biggest, biggest), alone.size(),
                         alonePageMs, Report.percentile(sorted, 90),
                         count / ((alone.getLast().nanos() - alone.getFirst().nanos()) / 1e9));
-                report.figure(name.toLowerCase(Locale.ROOT) + ".biggestFolderAlonePageMs", alonePageMs);
+                report.figure(name.replace(' ', '_') + ".biggestFolderAlonePageMs", alonePageMs);
             }
         }
-        String key = name.toLowerCase(Locale.ROOT);
+        String key = "rounds." + name.replace("round ", "r");
         report.figure(key + ".messages", messages);
         report.figure(key + ".linkSeconds", (linked - t0) / 1e9);
         report.figure(key + ".toIncrementalSeconds", (incremental - t0) / 1e9);
@@ -425,14 +482,14 @@ class SyncBenchmark {
         report.figure("fetchOnly.cpuMsPer1000", perThousandJson(fetchUsage, messages));
     }
 
+    private record RawRun(double seconds, double rate, int written, CpuMeter.Usage usage, String index) {
+    }
+
     /** One raw ingest of the documents under a fresh account id, {@code concurrent} bulks at a time; then deleted. */
-    private void rawRun(Report report, String name, List<MessageDoc> docs, int pageSize, int concurrent, CpuMeter cpu,
-            Map<String, Double> rates, StringBuilder cpuRows, StringBuilder perMessage) throws Exception {
-        Thread.sleep(5_000); // let merges and refreshes of the previous phase settle
+    private RawRun rawRun(List<MessageDoc> docs, int pageSize, int concurrent, CpuMeter cpu) {
         UUID account = UUID.randomUUID();
         List<List<MailboxChange>> pages = pages(docs, account, pageSize);
         JsonObject before = indexStats();
-        GcCounter gc = new GcCounter();
         CpuMeter.Sample start = cpu.sample();
         long t = System.nanoTime();
         List<BulkResult> results = Multi.createFrom().iterable(pages)
@@ -441,20 +498,9 @@ class SyncBenchmark {
         double elapsed = seconds(t);
         CpuMeter.Usage usage = cpu.sample().since(start);
         int written = results.stream().mapToInt(BulkResult::written).sum();
-        double rate = written / elapsed;
-        String label = name + ", " + concurrent + " concurrent";
-        report.line("| %s | %d | %.1f | **%,.0f** | %s | %s |", name, concurrent, elapsed, rate,
-                indexDelta(before, indexStats()), gc.since());
-        rates.put(label, rate);
-        cpuRows.append(usage.row(label)).append('\n');
-        perMessage.append(String.format("- %s: %s%n", label, perThousand(usage, written)));
-        String key = "raw." + name.replace(' ', '_') + "_p" + concurrent;
-        report.figure(key + ".seconds", elapsed);
-        report.figure(key + ".docsPerSecond", rate);
-        report.figure(key + ".written", written);
-        report.figure(key + ".cpu", cpuJson(usage));
-        report.figure(key + ".cpuMsPer1000", perThousandJson(usage, written));
+        String index = indexDelta(before, indexStats());
         queries.deleteAccount(account, Refresh.NONE).await().atMost(Duration.ofMinutes(10));
+        return new RawRun(elapsed, written / elapsed, written, usage, index);
     }
 
     // ================================================================ 2. under Graph's limits
@@ -493,6 +539,7 @@ class SyncBenchmark {
                 simulator.setFaults(address, Faults.none().withLatency(added));
                 simulator.resetStats(address);
                 List<SimFolder> folders = simulator.folders(address);
+                String gate = quietGate(cpu);
                 CpuMeter.Sample c0 = cpu.sample();
                 long t0 = System.nanoTime();
                 UUID mailbox = LinkApi.link(user, address);
@@ -531,9 +578,9 @@ class SyncBenchmark {
                         chainFloor > 0 ? String.format("%.2f", measured / chainFloor) : "n/a", enginePath,
                         stats.maxConcurrent(), stats.throttled() + stats.concurrencyThrottled());
                 notes.append(String.format(Locale.ROOT, "- %d ms: link took %.2f s; R = 1 /me + 6 well-known + %d tree"
-                                + " page(s) + %d folder pages over %d folders%s; longest chain: %s, %d pages; %s%n",
+                                + " page(s) + %d folder pages over %d folders%s; longest chain: %s, %d pages; %s; %s%n",
                         added.toMillis(), (linked - t0) / 1e9, treePages, folderPagesSum, folders.size(),
-                        subscriptionRequests > 0 ? " + 1 subscription" : "", longestFolder, longestChain, stats));
+                        subscriptionRequests > 0 ? " + 1 subscription" : "", longestFolder, longestChain, stats, gate));
                 cpuRows.append(usage.row(added.toMillis() + " ms added")).append('\n');
                 String key = "latency" + added.toMillis() + "ms";
                 report.figure(key + ".pageSize", pageSize);
@@ -958,6 +1005,8 @@ class SyncBenchmark {
     }
 
     private Window idleWindow(CpuMeter cpu, List<String> addresses, Duration window, Jfr jfr) throws InterruptedException {
+        String gate = quietGate(cpu);
+        System.out.println("[bench idle] window starts: " + gate);
         long r0 = totalRequests(addresses);
         GcCounter gc = new GcCounter();
         CpuMeter.Sample c0 = cpu.sample();
