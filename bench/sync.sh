@@ -4,7 +4,7 @@
 # bench/results/<UTC stamp>-sync/. See bench/README.md, "Mailbox sync".
 #
 #   bench/sync.sh                          # every run, in this order: initial limits-1000 limits-100
-#                                          #   latency-notifications latency-polling idle   (about 2 hours)
+#                                          #   limits-budget latency-notifications latency-polling idle (2-3 hours)
 #   bench/sync.sh initial idle             # only these runs
 #   BENCH_ARGS="-Dbench.initial.messages=20000" bench/sync.sh initial     # sizes and knobs: -Dbench.* (README)
 #
@@ -30,7 +30,7 @@ BENCH_ARGS=${BENCH_ARGS:-}
 QUIET_CPU=${QUIET_CPU:-25}
 QUIET_MAX_WAIT=${QUIET_MAX_WAIT:-600}
 
-ALL_RUNS=(initial limits-1000 limits-100 latency-notifications latency-polling idle)
+ALL_RUNS=(initial limits-1000 limits-100 limits-budget latency-notifications latency-polling idle)
 RUNS=("$@")
 [[ ${#RUNS[@]} -eq 0 ]] && RUNS=("${ALL_RUNS[@]}")
 
@@ -39,6 +39,9 @@ run_args() {  # the benchmark's -D options of one run
     initial)               echo "-Dbench.scenarios=initial" ;;
     limits-1000)           echo "-Dbench.scenarios=limits -Dpostroom.sync.page-size=1000 -Dbench.label=page1000" ;;
     limits-100)            echo "-Dbench.scenarios=limits -Dpostroom.sync.page-size=100 -Dbench.label=page100" ;;
+    # A budget small enough to bind (150 requests per 30 s, for the simulator and the engine alike): how close the
+    # engine gets to the floor a request budget imposes. Graph's real 10,000 per 10 min never binds for these sizes.
+    limits-budget)         echo "-Dbench.scenarios=limits -Dpostroom.sync.page-size=100 -Dbench.label=budget -Dbench.limits.baseline=false -Dbench.limits.requests=150 -Dbench.limits.window=PT30S -Dpostroom.sync.limits.requests-per-window=150 -Dpostroom.sync.limits.window=PT30S" ;;
     latency-notifications) echo "-Dbench.scenarios=latency -Dbench.notifications=on" ;;
     latency-polling)       echo "-Dbench.scenarios=latency -Dbench.notifications=off" ;;
     idle)                  echo "-Dbench.scenarios=idle" ;;
@@ -125,6 +128,9 @@ done
     echo "- $(cat "$dir/status.txt"); $(cat "$dir/quiet.txt")"
     echo "- before: $(sed -n 3p "$dir/machine-before.txt" | xargs)"
     echo "- after: $(sed -n 3p "$dir/machine-after.txt" | xargs)"
+    warnings=$(grep -c 'WARN  \[dev.postroom.sync' "$dir/maven.log" || true)
+    echo "- sync engine warnings in maven.log: $warnings"
+    grep 'WARN  \[dev.postroom.sync' "$dir/maven.log" | head -3 | cut -c1-300 | sed 's/^/  - `/; s/$/`/' || true
     echo
     for md in "$dir"/*.md; do [[ -f "$md" ]] && { sed 's/^###/####/' "$md"; echo; }; done
   done
