@@ -144,7 +144,7 @@ class SyncBenchmark {
         long seed = longProperty("bench.initial.seed", 20261122L);
         List<Integer> parallelism = intList("bench.raw.parallel", "1,2,3");
         int rawPage = intProperty("bench.raw.page", 1_000);
-        int warmup = intProperty("bench.initial.warmup", 20_000);
+        int warmup = intProperty("bench.initial.warmup", messages);
         int rounds = intProperty("bench.initial.rounds", 3);
         header(report, "Initial-sync throughput");
         report.line("Mailboxes of %,d generated messages, throttling off in the simulator (Limits(1e9 per 10 min, 1,000"
