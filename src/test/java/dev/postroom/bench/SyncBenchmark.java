@@ -1053,9 +1053,10 @@ class SyncBenchmark {
         report.line("Run %s UTC; load average before: %s; test JVM: Java %s, %s, max heap %s, %d CPUs.",
                 Instant.now().toString().substring(0, 19), loadAverage(), Runtime.version(), gcNames(),
                 mib(Runtime.getRuntime().maxMemory()), Runtime.getRuntime().availableProcessors());
-        report.line("Engine settings: page-size %d, folders-in-parallel %d, rounds-in-parallel %d; poll min %s, inbox-max %s,"
+        report.line("Engine settings: page-size %d, folders-in-parallel %d, full-rounds-in-parallel %d, requests-in-parallel %d;"
+                        + " poll min %s, inbox-max %s,"
                         + " max %s, folders %s; lease ttl %s, scan %s; notifications %s (poll-max %s); limits %d concurrent,"
-                        + " %,d per %s.", config.pageSize(), config.foldersInParallel(), config.roundsInParallel(),
+                        + " %,d per %s.", config.pageSize(), config.foldersInParallel(), config.fullRoundsInParallel(), config.requestsInParallel(),
                 config.poll().min(), config.poll().inboxMax(), config.poll().max(), config.poll().folders(),
                 config.lease().ttl(), config.lease().scan(), config.notifications().enabled() ? "on" : "off",
                 config.notifications().pollMax(), config.limits().concurrentRequests(), config.limits().requestsPerWindow(),
