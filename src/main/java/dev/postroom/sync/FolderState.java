@@ -24,6 +24,9 @@ final class FolderState {
     boolean firstRoundDone;
     long messagesIndexed;
 
+    /** Whether the round in progress, a read from scratch, must remove at its end what it did not see. */
+    boolean removeNotSeenAtEnd;
+
     boolean running;
     /** A trigger came while a round ran: run another one right after. */
     boolean again;

@@ -504,6 +504,10 @@ final class MailboxSync {
             resumedRound = folder.round;
             startFrom = folder.deltaLink;
             full = resumeFrom != null ? folder.fullRound : startFrom == null;
+            // A folder's very first read from scratch has nothing older to remove; any other may (a resumed round, a
+            // restart after a lost link, a re-read after a lost delta link). Skipping it saves a refresh and a
+            // delete-by-query per folder, which is most of what linking many small mailboxes costs the engine.
+            folder.removeNotSeenAtEnd = full && (resumeFrom != null || folder.firstRoundDone || folder.messagesIndexed > 0);
         }
         if (resumeFrom != null && resumedRound != null) {
             // A round cut short (crash, lost lease, failure) goes on from its next link, with its own number.
@@ -566,7 +570,7 @@ final class MailboxSync {
                 ? ctx.queries().messages(id, changes.stream().map(MailboxSync::messageId).distinct().toList())
                 : Uni.createFrom().item(Map.of());
         return before.chain(previous -> ctx.writer().apply(id, round, changes)
-                .chain(result -> page.roundComplete() && full
+                .chain(result -> page.roundComplete() && full && folder.removeNotSeenAtEnd
                         ? ctx.writer().removeNotSeen(id, folder.id, round, Refresh.NONE).map(removed -> result)
                         : Uni.createFrom().item(result))
                 .chain(result -> {
