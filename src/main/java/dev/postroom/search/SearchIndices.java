@@ -62,8 +62,8 @@ public class SearchIndices {
     }
 
     /**
-     * Makes everything written so far searchable (the mirror writes without waiting for refreshes). For tests and
-     * benchmarks that compare the mirror with a mailbox; pages never need it.
+     * Makes everything written so far searchable (the mirror writes without waiting for refreshes): the sync engine
+     * calls it once when a mailbox's first copy is complete, and tests that compare the mirror with a mailbox.
      */
     public Uni<Void> refresh() {
         return ready().chain(() -> engine.send(new Request("POST", "/" + messages() + "," + mailboxes() + "/_refresh")))

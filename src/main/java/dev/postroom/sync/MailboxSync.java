@@ -721,8 +721,13 @@ final class MailboxSync {
             }, ignored -> {
             });
         }
-        boolean initialJustDone = checkInitialDone();
-        progress(changed || initialJustDone);
+        if (checkInitialDone()) {
+            // Pages show "100 %" from the next progress event and then list the mail: what the first copy wrote
+            // must be searchable by then, not a refresh interval later.
+            ctx.indices().refresh().subscribe().with(ignored -> progress(true), ignored -> progress(true));
+            return;
+        }
+        progress(changed);
     }
 
     private static String describe(Throwable failure) {

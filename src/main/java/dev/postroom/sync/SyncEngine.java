@@ -9,6 +9,7 @@ import dev.postroom.provider.MailProviders;
 import dev.postroom.search.MirrorQueries;
 import dev.postroom.search.MirrorWriter;
 import dev.postroom.search.Refresh;
+import dev.postroom.search.SearchIndices;
 import io.quarkus.redis.datasource.ReactiveRedisDataSource;
 import io.quarkus.redis.datasource.pubsub.ReactivePubSubCommands.ReactiveRedisSubscriber;
 import io.quarkus.runtime.ShutdownEvent;
@@ -57,6 +58,7 @@ public class SyncEngine {
 
     private final SyncConfig config;
     private final SyncStore store;
+    private final SearchIndices indices;
     private final MirrorWriter writer;
     private final MirrorQueries queries;
     private final EventPublisher events;
@@ -74,12 +76,14 @@ public class SyncEngine {
     private boolean scanning;
     private volatile ReactiveRedisSubscriber control;
 
-    SyncEngine(SyncConfig config, SyncStore store, MirrorWriter writer, MirrorQueries queries, EventPublisher events,
+    SyncEngine(SyncConfig config, SyncStore store, SearchIndices indices, MirrorWriter writer, MirrorQueries queries,
+            EventPublisher events,
             OutlookTokens tokens, MailProviders providers, LinkedMailboxes mailboxes, ReactiveRedisDataSource redis,
             Vertx vertx, @ConfigProperty(name = "postroom.public-url") String publicUrl) {
         this.publicUrl = publicUrl.strip().replaceAll("/+$", "");
         this.config = config;
         this.store = store;
+        this.indices = indices;
         this.writer = writer;
         this.queries = queries;
         this.events = events;
@@ -112,7 +116,7 @@ public class SyncEngine {
         SyncContext.Notifications notifications = config.notifications().enabled()
                 ? new SyncContext.Notifications(URI.create(publicUrl + NOTIFICATIONS_PATH), URI.create(publicUrl + LIFECYCLE_PATH))
                 : new SyncContext.Notifications(null, null);
-        context = new SyncContext(owner, config, store, writer, queries, events, tokens, vertx,
+        context = new SyncContext(owner, config, store, indices, writer, queries, events, tokens, vertx,
                 new AsyncPermits(config.fullRoundsInParallel()), new AsyncPermits(config.requestsInParallel()),
                 notifications, this::leaseLost, this::leaseLost);
         LOG.infof("sync engine started as %s", owner);
