@@ -57,6 +57,8 @@ class ConsoleBrowserTest {
             String email = BrowserFlows.signUp(browser, "browser-signin");
             browser.go("/console");
             browser.click("#sign-out");
+            // Signing out is a form post that lands elsewhere: wait for it before opening the console again.
+            browser.waitUntil(java.time.Duration.ofSeconds(15), d -> !"/console".equals(browser.path()));
             browser.go("/console");
             assertEquals("/signin", browser.path(), "signed out: the console asks to sign in");
             browser.type("#email", email);

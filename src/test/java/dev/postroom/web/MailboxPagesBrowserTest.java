@@ -78,8 +78,16 @@ class MailboxPagesBrowserTest extends SyncEngineRunning {
             browser.driver().switchTo().newWindow(WindowType.TAB);
             browser.go("/simulator/mailboxes/" + URLEncoder.encode(address, StandardCharsets.UTF_8).replace("+", "%20") + "?limit=1000");
             browser.find("#message-" + toRead + " button[data-action=read]").click();
-            WebElement moveRow = browser.find("#message-" + toMove);
-            new Select(moveRow.findElement(By.cssSelector("select[name=destination]"))).selectByValue(archive);
+            // The click posts a form and the page comes back: pick the destination on the new page, not the old one.
+            browser.waitUntil(LIVE, d -> {
+                try {
+                    WebElement moveRow = browser.find("#message-" + toMove);
+                    new Select(moveRow.findElement(By.cssSelector("select[name=destination]"))).selectByValue(archive);
+                    return true;
+                } catch (org.openqa.selenium.StaleElementReferenceException replaced) {
+                    return false;
+                }
+            });
             browser.find("#message-" + toMove + " button[data-action=move]").click();
             browser.screenshot("sync-4-outlook-changes");
 
