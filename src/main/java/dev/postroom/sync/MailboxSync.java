@@ -88,6 +88,7 @@ final class MailboxSync {
     private long lastRound;
     private volatile AccessToken token;
     private boolean initialDone;
+    private boolean finishingInitial;
     private volatile boolean subscribed;
     private boolean needsRelink;
     private boolean stopped;
@@ -721,13 +722,9 @@ final class MailboxSync {
             }, ignored -> {
             });
         }
-        if (checkInitialDone()) {
-            // Pages show "100 %" from the next progress event and then list the mail: what the first copy wrote
-            // must be searchable by then, not a refresh interval later.
-            ctx.indices().refresh().subscribe().with(ignored -> progress(true), ignored -> progress(true));
-            return;
+        if (!finishInitialIfComplete()) {
+            progress(changed);
         }
-        progress(changed);
     }
 
     private static String describe(Throwable failure) {
@@ -735,16 +732,26 @@ final class MailboxSync {
         return failure.getClass().getSimpleName() + (message == null ? "" : ": " + message);
     }
 
-    /** Marks the initial sync done once the tree and every folder finished a first round. */
-    private boolean checkInitialDone() {
+    /**
+     * Once the tree and every folder finished a first round, makes the first copy searchable and only then marks the
+     * initial sync done: pages show "100 %" and list the mail from that progress event on, so the list must not be
+     * empty for a refresh interval. Until then every progress event still says "initial".
+     */
+    private boolean finishInitialIfComplete() {
         synchronized (this) {
-            if (initialDone || !treeKnown || folders.values().stream().anyMatch(f -> !f.firstRoundDone)) {
+            if (initialDone || finishingInitial || !treeKnown || folders.values().stream().anyMatch(f -> !f.firstRoundDone)) {
                 return false;
             }
-            initialDone = true;
+            finishingInitial = true;
         }
-        ctx.store().markInitialDone(ctx.owner(), id).subscribe().with(ignored -> {
-        }, ignored -> {
+        ctx.indices().refresh().onFailure().recoverWithNull().subscribe().with(ignored -> {
+            synchronized (this) {
+                initialDone = true;
+            }
+            ctx.store().markInitialDone(ctx.owner(), id).subscribe().with(done -> {
+            }, failed -> {
+            });
+            progress(true);
         });
         return true;
     }
