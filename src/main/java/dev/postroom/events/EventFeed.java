@@ -13,6 +13,7 @@ import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.jboss.logging.Logger;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -75,6 +76,16 @@ public class EventFeed {
     public Uni<String> lastId(String topic) {
         return redis.send(Request.cmd(Command.XREVRANGE).arg(Topics.streamKey(topic)).arg("+").arg("-").arg("COUNT").arg(1))
                 .map(entries -> entries == null || entries.size() == 0 ? StreamIds.BEGINNING : entries.get(0).get(0).toString());
+    }
+
+    /**
+     * A position {@code ago} before now (Redis's clock, the clock of stream ids): following a topic from there
+     * replays what it published in that time. For pages whose first view comes from a source that lags behind the
+     * events, like a search index between refreshes.
+     */
+    public Uni<String> idAgo(Duration ago) {
+        return redis.send(Request.cmd(Command.TIME)).map(time -> StreamIds.before(
+                time.get(0).toLong() * 1000 + time.get(1).toLong() / 1000 - ago.toMillis()));
     }
 
     private void forget(String topic, Follower follower) {

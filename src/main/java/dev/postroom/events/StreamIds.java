@@ -31,6 +31,11 @@ public final class StreamIds {
                         Long.parseUnsignedLong(b, dashB + 1, b.length(), 10));
     }
 
+    /** The id just before every event appended at {@code millis} (Redis server time) or later. */
+    public static String before(long millis) {
+        return millis <= 0 ? BEGINNING : (millis - 1) + "-" + Long.MAX_VALUE;
+    }
+
     /** The Redis server time (ms since the epoch) at which the event was appended: the id's first part. */
     public static long millis(String id) {
         return Long.parseUnsignedLong(id, 0, id.indexOf('-'), 10);

@@ -3,6 +3,8 @@ package dev.postroom.search;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
+import java.time.Duration;
+
 /** Settings of the mailbox mirror's indices ({@code postroom.search.*}). */
 @ConfigMapping(prefix = "postroom.search")
 public interface SearchConfig {
@@ -19,7 +21,10 @@ public interface SearchConfig {
     @WithDefault("0")
     int replicas();
 
-    /** How soon a write becomes searchable; longer intervals make initial syncs faster. */
+    /**
+     * How soon a write becomes searchable; longer intervals make initial syncs faster. Pages replay this much of
+     * the live events they load with, since their first list may not show the latest writes yet.
+     */
     @WithDefault("1s")
-    String refreshInterval();
+    Duration refreshInterval();
 }

@@ -90,7 +90,7 @@ public class SearchIndices {
         ObjectNode settings = body.putObject("settings");
         settings.put("number_of_shards", config.shards());
         settings.put("number_of_replicas", config.replicas());
-        settings.put("refresh_interval", config.refreshInterval());
+        settings.put("refresh_interval", config.refreshInterval().toMillis() + "ms");
         body.set("mappings", mappings);
         template.putObject("_meta").put("description", "Postroom mailbox mirror, mapping version " + VERSION);
 

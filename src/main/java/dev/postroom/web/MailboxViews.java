@@ -3,18 +3,19 @@ package dev.postroom.web;
 import dev.postroom.account.LinkedMailbox;
 import dev.postroom.account.LinkedMailboxes;
 import dev.postroom.events.EventFeed;
-import dev.postroom.events.Topics;
 import dev.postroom.mail.FolderDoc;
 import dev.postroom.mail.MessageDoc;
 import dev.postroom.mail.SyncStateDoc;
 import dev.postroom.search.MessagePage;
 import dev.postroom.search.MirrorQueries;
+import dev.postroom.search.SearchConfig;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.jboss.logging.Logger;
 
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -24,9 +25,10 @@ import java.util.UUID;
 
 /**
  * What the mailbox pages show, read from the mirror (Elasticsearch) for a mailbox of the viewer's. Each view also
- * carries the id of the newest live event at the moment it was read (read <em>first</em>): the page follows the
- * mailbox from there, so nothing that happens while it loads is missed (a change seen twice is applied twice,
- * which is harmless).
+ * carries where its live events start: a refresh interval (plus a second for the clocks) before the view was read.
+ * A search shows writes only after the index refreshed, and the sync engine announces a change as soon as it is
+ * written, so the page replays what it may not show yet. A change seen twice is applied twice, which is harmless:
+ * events carry the whole message, in order.
  */
 @ApplicationScoped
 public class MailboxViews {
@@ -38,11 +40,13 @@ public class MailboxViews {
     private final LinkedMailboxes mailboxes;
     private final MirrorQueries mirror;
     private final EventFeed feed;
+    private final Duration replayed;
 
-    public MailboxViews(LinkedMailboxes mailboxes, MirrorQueries mirror, EventFeed feed) {
+    public MailboxViews(LinkedMailboxes mailboxes, MirrorQueries mirror, EventFeed feed, SearchConfig search) {
         this.mailboxes = mailboxes;
         this.mirror = mirror;
         this.feed = feed;
+        this.replayed = search.refreshInterval().plusSeconds(1);
     }
 
     /** One message as a row of the list; {@link #TEMPLATE} is the empty row the page's script fills for new mail. */
@@ -68,7 +72,7 @@ public class MailboxViews {
         }
     }
 
-    /** The sync state as the page shows it; {@code percent} of the estimated messages indexed. */
+    /** The sync state as the page shows it; {@code percent} of the estimated messages indexed, 100 only once done. */
     public record SyncView(String phase, int foldersDone, int foldersTotal, long messagesIndexed, long messagesEstimated,
             String error, int percent) {
 
@@ -77,9 +81,11 @@ public class MailboxViews {
                 return new SyncView("pending", 0, 0, 0, 0, null, 0);
             }
             SyncStateDoc s = state.get();
+            // 100 % means the first copy is complete and searchable; the estimate (folder counts) can be reached
+            // before that, while the last folder finishes.
             boolean done = "incremental".equals(s.phase());
-            int percent = s.messagesEstimated() > 0
-                    ? (int) Math.min(100, s.messagesIndexed() * 100 / s.messagesEstimated()) : done ? 100 : 0;
+            int percent = done ? 100 : s.messagesEstimated() > 0
+                    ? (int) Math.min(99, s.messagesIndexed() * 100 / s.messagesEstimated()) : 0;
             return new SyncView(s.phase(), s.foldersDone(), s.foldersTotal(), s.messagesIndexed(), s.messagesEstimated(),
                     s.error(), percent);
         }
@@ -132,9 +138,13 @@ public class MailboxViews {
         }
     }
 
-    /** The data page; the templates are the empty rows the page's script fills for new mail and new folders. */
+    /**
+     * The data page; the templates are the empty rows the page's script fills for new mail and new folders. Lists
+     * the page fetches later lag behind its events as this one does: it applies the last {@code replayMillis} of
+     * them again.
+     */
     public record MailboxView(LinkedMailbox mailbox, SyncView sync, List<FolderRow> folders, MessageList messages,
-            String lastEventId, MessageRow rowTemplate, FolderRow folderTemplate) {
+            String lastEventId, long replayMillis, MessageRow rowTemplate, FolderRow folderTemplate) {
 
         /** The page's own address, which folder links add {@code ?folder=} to. */
         public String folderBase() {
@@ -152,10 +162,10 @@ public class MailboxViews {
             if (found.isEmpty()) {
                 return Uni.createFrom().item(Optional.<MailboxView>empty());
             }
-            return feed.lastId(Topics.mailbox(mailboxId)).chain(lastEventId -> Uni.combine().all()
+            return feed.idAgo(replayed).chain(lastEventId -> Uni.combine().all()
                     .unis(sync(mailboxId), folders(mailboxId, filter.folderId()), list(mailboxId, filter))
                     .with((sync, folders, list) -> Optional.of(new MailboxView(found.get(), sync, folders, list,
-                            lastEventId, MessageRow.TEMPLATE, FolderRow.TEMPLATE))));
+                            lastEventId, replayed.toMillis(), MessageRow.TEMPLATE, FolderRow.TEMPLATE))));
         });
     }
 
@@ -169,9 +179,9 @@ public class MailboxViews {
     /** The viewer's mailboxes with their sync states. */
     public Uni<List<MailboxSummary>> summaries(UUID userId) {
         return mailboxes.list(userId).chain(all -> all.isEmpty() ? Uni.createFrom().item(List.<MailboxSummary>of())
-                : Uni.join().all(all.stream().map(mailbox -> feed.lastId(Topics.mailbox(mailbox.id()))
-                        .chain(lastEventId -> sync(mailbox.id()).map(sync -> new MailboxSummary(mailbox, sync, lastEventId))))
-                        .toList()).andFailFast());
+                : feed.idAgo(replayed).chain(lastEventId -> Uni.join().all(all.stream()
+                        .map(mailbox -> sync(mailbox.id()).map(sync -> new MailboxSummary(mailbox, sync, lastEventId)))
+                        .toList()).andFailFast()));
     }
 
     private Uni<SyncView> sync(UUID mailboxId) {

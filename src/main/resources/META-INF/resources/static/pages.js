@@ -91,9 +91,10 @@
     panel.dataset.phase = sync.phase;
     setText(panel, 'phase', sync.phase);
     setText(panel, 'phaseText', PHASE_TEXT[sync.phase] || sync.phase);
-    const percent = sync.messagesEstimated > 0
-      ? Math.min(100, Math.floor(sync.messagesIndexed * 100 / sync.messagesEstimated))
-      : (sync.phase === 'incremental' ? 100 : 0);
+    // 100 % only once the first copy is complete (as MailboxViews.SyncView renders it): the estimate can be
+    // reached while the last folder is still being read.
+    const percent = sync.phase === 'incremental' ? 100
+      : sync.messagesEstimated > 0 ? Math.min(99, Math.floor(sync.messagesIndexed * 100 / sync.messagesEstimated)) : 0;
     field(panel, 'progress').value = percent;
     setText(panel, 'percent', percent + ' %');
     setText(panel, 'messages', `${sync.messagesIndexed} of ${sync.messagesEstimated}`);
@@ -180,26 +181,27 @@
     flash(row);
   }
 
-  function applyMessage(event) {
+  /** Applies a 'message' event to the list; {again}: one applied before, to a list that came after it. */
+  function applyMessage(event, again) {
     const view = listView();
     const row = messageRow(event.messageId);
     const m = event.message;
     const subject = (m && m.subject) || (row && field(row, 'subject').textContent) || 'a message';
     if (event.change === 'deleted') {
       if (row) removeRow(row);
-      activity(`Deleted: ${subject}`);
+      if (!again) activity(`Deleted: ${subject}`);
       return;
     }
     const belongs = !view.folder || m.folderId === view.folder;
     if (row && belongs) {
       fillMessage(row, m);
-      flash(row);
+      if (!again) flash(row);
     } else if (row) {
       removeRow(row); // moved out of the folder shown
     } else if (belongs && event.change !== 'updated') {
       insertRow(m, view); // new, or moved into the folder shown
     }
-    activity(describe(event, subject));
+    if (!again) activity(describe(event, subject));
   }
 
   function describe(event, subject) {
@@ -263,9 +265,27 @@
         htmx.ajax('GET', view.list.dataset.listHref, { target: '#messages', swap: 'outerHTML', headers: { 'X-Live-Refresh': 'true' } });
       }
     }, 1500);
+    // A list from the server (search, folder, pager, the refresh above) shows the index as of its last refresh:
+    // up to data-replay-ms behind the events. What arrived since then is applied to the new list again.
+    const replayMs = Number(root.dataset.replayMs);
+    const recent = [];
+    let listAskedAt = 0;
+    document.body.addEventListener('htmx:beforeRequest', (e) => {
+      if (e.detail.target && e.detail.target.id === 'messages') listAskedAt = Date.now();
+    });
+    document.body.addEventListener('htmx:afterSwap', (e) => {
+      if (!e.detail.target || e.detail.target.id !== 'messages') return;
+      const since = listAskedAt - replayMs;
+      recent.filter((r) => r.at >= since).forEach((r) => applyMessage(r.event, true));
+    });
     follow(root.dataset.events, root.dataset.lastEventId, {
       sync: (sync) => showSync(panel, sync),
-      message: applyMessage,
+      message: (event) => {
+        const now = Date.now();
+        recent.push({ at: now, event });
+        while (recent.length && recent[0].at < now - replayMs - 60000) recent.shift(); // a minute for slow requests
+        applyMessage(event);
+      },
       folder: applyFolder,
       indexed: refreshList,
     }, document.getElementById('live-status'));

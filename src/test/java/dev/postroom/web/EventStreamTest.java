@@ -19,6 +19,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.IntStream;
 
 import static io.restassured.RestAssured.given;
@@ -80,6 +82,23 @@ class EventStreamTest {
         // A client that can't set headers (the page's first connection) names the id in the query.
         try (SseClient byQuery = open("events/mailboxes/" + mailbox + "?lastEventId=" + lastSeen, cookie(owner))) {
             assertEquals(List.of(3, 4, 5, 6), numbers(byQuery.events(4, WAIT)));
+        }
+    }
+
+    @Test
+    void theDataPageReplaysWhatItsSearchMayNotShowYet() {
+        User owner = TestUsers.signUp("sse-page-start");
+        UUID mailbox = linkedMailbox(owner);
+        // The sync engine announces a change as soon as it is written; the index shows it a refresh later. A page
+        // loaded in between lists the mail without it, so its live events must start before that change.
+        publish(mailbox, 1);
+        String html = given().cookie(TestUsers.SESSION_COOKIE, owner.sessionCookie()).get("/mailboxes/" + mailbox)
+                .then().statusCode(200).extract().asString();
+        Matcher start = Pattern.compile("id=\"mailbox\"[^>]*data-last-event-id=\"([^\"]+)\"").matcher(html);
+        assertTrue(start.find(), "the data page names where its events start");
+
+        try (SseClient stream = open("events/mailboxes/" + mailbox + "?lastEventId=" + start.group(1), cookie(owner))) {
+            assertEquals(List.of(1), numbers(stream.events(1, WAIT)));
         }
     }
 
