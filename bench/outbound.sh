@@ -49,7 +49,7 @@ READY_IGNORE_DOWN="${READY_IGNORE_DOWN:-elasticsearch|opensearch}"
 # The names are not final yet: keep this list in line with src/main/resources/db/migration. The planned list was
 # "email_log email_attempt idempotency_key"; V1__email_log.sql (21 Nov) keeps the idempotency key as a column of
 # email_log instead, so there is no such table. Every run checks that each listed table exists and stops if not.
-POSTROOM_TABLES="${POSTROOM_TABLES:-email_log email_attempt}"
+POSTROOM_TABLES="${POSTROOM_TABLES:-email_log email_attempt email_log_count}"
 # Optional extra reset for Postroom's Redis state (appended to RESET_CMD with &&), e.g.
 #   POSTROOM_REDIS_RESET_CMD="redis-cli -h 127.0.0.1 --scan --pattern 'postroom:*' | xargs -r redis-cli -h 127.0.0.1 del"
 POSTROOM_REDIS_RESET_CMD="${POSTROOM_REDIS_RESET_CMD:-}"

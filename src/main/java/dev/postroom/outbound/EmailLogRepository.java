@@ -14,7 +14,6 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -31,6 +30,9 @@ public class EmailLogRepository {
 
     private static final String ENTRY_COLUMNS = "id, to_addresses, cc_addresses, bcc_addresses, from_address, reply_to, "
             + "subject, status, attempts, created_at, sent_at, failed_at, error_code, error_message";
+    /** The entries of a page whose ids and times a CTE named page selected. */
+    private static final String PAGE_ROWS = "SELECT " + prefixed("e.", ENTRY_COLUMNS)
+            + " FROM page JOIN email_log e ON e.id = page.id ORDER BY page.created_at DESC, page.id DESC";
 
     /** Batches per statement kind running at once: enough to keep several connections busy, a few pool slots left. */
     private static final int BATCHES_IN_FLIGHT = 4;
@@ -320,6 +322,9 @@ public class EmailLogRepository {
      * page's ids come from an index-only scan; only its rows are read from the table.
      */
     public Uni<List<LogEntry>> page(String owner, Filter filter, Cursor cursor, long offset, int limit) {
+        if (filter.isEmpty() && cursor == null && offset > 0) {
+            return deepPage(owner, offset, limit);
+        }
         List<Object> params = new ArrayList<>();
         StringBuilder where = where(owner, filter, params);
         if (cursor != null) {
@@ -333,26 +338,29 @@ public class EmailLogRepository {
         String offsetParam = "$" + params.size();
         String sql = "WITH page AS (SELECT id, created_at FROM email_log WHERE " + where
                 + " ORDER BY created_at DESC, id DESC LIMIT " + limitParam + " OFFSET " + offsetParam + ") "
-                + "SELECT " + prefixed("e.", ENTRY_COLUMNS) + " FROM page JOIN email_log e ON e.id = page.id "
-                + "ORDER BY page.created_at DESC, page.id DESC";
+                + PAGE_ROWS;
         return pool.preparedQuery(sql).execute(Tuple.from(params)).map(EmailLogRepository::entries);
     }
 
-    /** Emails created at or after {@code since}, counted by status. */
-    public Uni<Map<EmailStatus, Long>> countByStatusSince(String owner, Instant since) {
-        return pool.preparedQuery("SELECT status, count(*) AS n FROM email_log WHERE owner = $1 AND created_at >= $2 GROUP BY status")
-                .execute(Tuple.of(owner, OffsetDateTime.ofInstant(since, ZoneOffset.UTC)))
-                .map(rows -> {
-                    Map<EmailStatus, Long> counts = new EnumMap<>(EmailStatus.class);
-                    rows.forEach(row -> counts.put(EmailStatus.of(row.getString("status")), row.getLong("n")));
-                    return counts;
-                });
-    }
-
-    public Uni<Long> countBefore(String owner, Instant before) {
-        return pool.preparedQuery("SELECT count(*) AS n FROM email_log WHERE owner = $1 AND created_at < $2")
-                .execute(Tuple.of(owner, OffsetDateTime.ofInstant(before, ZoneOffset.UTC)))
-                .map(rows -> rows.iterator().next().getLong("n"));
+    /**
+     * An unfiltered page after {@code offset} rows, without skipping them one by one: the owner's counts per quarter
+     * hour (email_log_count, newest first) tell in which quarter hour the page starts and how many rows of the
+     * newer ones come before it, so only the rows of that quarter hour are skipped. The counts are read in the same
+     * snapshot as the rows, so the page is exactly the one OFFSET would give.
+     */
+    private Uni<List<LogEntry>> deepPage(String owner, long offset, int limit) {
+        String sql = """
+                WITH anchor AS (
+                    SELECT bucket + interval '%d seconds' AS newer_from, ($3::bigint - (upto - here))::bigint AS skip
+                    FROM (SELECT bucket, sum(total) AS here, sum(sum(total)) OVER (ORDER BY bucket DESC) AS upto
+                          FROM email_log_count WHERE owner = $1 GROUP BY bucket) AS running
+                    WHERE upto > $3::bigint ORDER BY bucket DESC LIMIT 1),
+                page AS (
+                    SELECT id, created_at FROM email_log
+                    WHERE owner = $1 AND created_at < (SELECT newer_from FROM anchor)
+                    ORDER BY created_at DESC, id DESC LIMIT $2 OFFSET (SELECT skip FROM anchor))
+                """.formatted(DeliveryCounts.BUCKET_SECONDS) + PAGE_ROWS;
+        return pool.preparedQuery(sql).execute(Tuple.of(owner, limit, offset)).map(EmailLogRepository::entries);
     }
 
     public Uni<Long> count(String owner, Filter filter) {

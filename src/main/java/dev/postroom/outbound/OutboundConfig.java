@@ -21,6 +21,13 @@ public interface OutboundConfig {
     @WithDefault("UTC")
     ZoneId summaryTimeZone();
 
+    /**
+     * How often the log's counts (DeliveryCounts) are compacted: each write appends a delta row, a fold sums a
+     * quarter hour's rows into one. Reads are exact either way; folding keeps them one row per quarter hour.
+     */
+    @WithDefault("PT10S")
+    Duration countFoldInterval();
+
     interface Limits {
         /** Recipients of one email, to, cc and bcc together. */
         @WithDefault("50")

@@ -30,9 +30,13 @@ class DeliveryLogTest {
 
     private static final String ZONE_KEY = "test-key-zone-0123456789";
     private static final String PAGER_KEY = "test-key-pager-0123456789";
+    private static final String DEEP_KEY = "test-key-deep-0123456789";
 
     @Inject
     Pool pool;
+
+    @Inject
+    DeliveryCounts counts;
 
     @Test
     void todaysSummaryFollowsTheTimeZonesDayBoundary() {
@@ -104,6 +108,67 @@ class DeliveryLogTest {
         assertTrue(page3.getString("links.prev").contains("page=2"));
         assertEquals(10, as(PAGER_KEY).get("/logs/email?status=queued").then().statusCode(200).extract().jsonPath()
                 .getInt("total"));
+    }
+
+    @Test
+    void deepPagesTotalsAndSummariesMatchTheRowsBeforeAndAfterFolding() {
+        String owner = "key:deep";
+        pool.preparedQuery("DELETE FROM email_log WHERE owner = $1").execute(Tuple.of(owner)).await().indefinitely();
+        // 400 emails over the last 5 hours (about 20 quarter hours), written by one statement, then the log lives on:
+        // some are delivered or fail (updates), a few disappear (deletes), more arrive one by one.
+        pool.preparedQuery("""
+                        INSERT INTO email_log (id, owner, to_addresses, subject, status, created_at)
+                        SELECT gen_random_uuid(), $1, '{someone@example.org}', 'seeded ' || n, 'queued',
+                               now() - make_interval(secs => n * 45)
+                        FROM generate_series(1, 400) AS n""")
+                .execute(Tuple.of(owner)).await().indefinitely();
+        sql("UPDATE email_log SET status = 'sent', sent_at = now() WHERE owner = $1 AND subject LIKE '%3'", owner);
+        sql("UPDATE email_log SET status = 'failed', failed_at = now() WHERE owner = $1 AND subject LIKE '%7'", owner);
+        sql("UPDATE email_log SET attempts = attempts + 1 WHERE owner = $1 AND subject LIKE '%1'", owner);
+        sql("DELETE FROM email_log WHERE owner = $1 AND subject LIKE '%9'", owner);
+        for (int i = 0; i < 5; i++) {
+            insert(owner, Instant.now(), "sent");
+        }
+
+        assertListingMatchesTheRows(owner);
+        counts.fold().await().atMost(Duration.ofSeconds(10));
+        assertEquals(0L, pool.preparedQuery("SELECT count(*) AS n FROM email_log_count WHERE owner = $1 AND NOT folded")
+                .execute(Tuple.of(owner)).await().indefinitely().iterator().next().getLong("n"), "folded");
+        assertListingMatchesTheRows(owner);
+    }
+
+    /** Every page number, the total and today's summary (in two zones) against the rows themselves. */
+    private void assertListingMatchesTheRows(String owner) {
+        List<String> ordered = pool.preparedQuery("SELECT id FROM email_log WHERE owner = $1 ORDER BY created_at DESC, id DESC")
+                .execute(Tuple.of(owner)).await().indefinitely().stream().map(row -> row.getUUID("id").toString()).toList();
+        int limit = 7;
+        for (int page = 1; page <= ordered.size() / limit + 2; page++) {
+            JsonPath body = as(DEEP_KEY).get("/logs/email?limit=" + limit + "&page=" + page).then().statusCode(200)
+                    .extract().jsonPath();
+            int from = Math.min(ordered.size(), (page - 1) * limit);
+            assertEquals(ordered.subList(from, Math.min(ordered.size(), from + limit)), body.getList("data.id"), "page " + page);
+            assertEquals(ordered.size(), body.getInt("total"));
+        }
+        for (String zone : List.of("UTC", "+05:17", "Asia/Kathmandu")) {
+            ZoneId id = ZoneId.of(zone);
+            Instant midnight = LocalDate.now(id).atStartOfDay(id).toInstant();
+            var expected = pool.preparedQuery("""
+                            SELECT count(*) AS total, count(*) FILTER (WHERE status = 'sent') AS sent,
+                                   count(*) FILTER (WHERE status = 'failed') AS failed
+                            FROM email_log WHERE owner = $1 AND created_at >= $2""")
+                    .execute(Tuple.of(owner, OffsetDateTime.ofInstant(midnight, ZoneOffset.UTC)))
+                    .await().indefinitely().iterator().next();
+            JsonPath today = as(DEEP_KEY).queryParam("tz", zone).get("/logs/email").then().statusCode(200).extract().jsonPath();
+            assertEquals(expected.getLong("total"), today.getLong("today.total"), zone);
+            assertEquals(expected.getLong("sent"), today.getLong("today.sent"), zone);
+            assertEquals(expected.getLong("failed"), today.getLong("today.failed"), zone);
+            assertEquals(expected.getLong("total") - expected.getLong("sent") - expected.getLong("failed"),
+                    today.getLong("today.pending"), zone);
+        }
+    }
+
+    private void sql(String statement, String owner) {
+        pool.preparedQuery(statement).execute(Tuple.of(owner)).await().indefinitely();
     }
 
     private UUID insert(String owner, Instant createdAt, String status) {
