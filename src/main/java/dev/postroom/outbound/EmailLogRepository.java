@@ -346,14 +346,19 @@ public class EmailLogRepository {
      * An unfiltered page after {@code offset} rows, without skipping them one by one: the owner's counts per quarter
      * hour (email_log_count, newest first) tell in which quarter hour the page starts and how many rows of the
      * newer ones come before it, so only the rows of that quarter hour are skipped. The counts are read in the same
-     * snapshot as the rows, so the page is exactly the one OFFSET would give.
+     * snapshot as the rows, so the page is exactly the one OFFSET would give. Unfolded deltas are several rows of
+     * one quarter hour: GROUPS frames treat them as one (newer: the quarter hours before; upto: these included),
+     * and the index on (owner, bucket DESC) feeds the window in order, so it stops at the page's quarter hour.
      */
     private Uni<List<LogEntry>> deepPage(String owner, long offset, int limit) {
         String sql = """
                 WITH anchor AS (
-                    SELECT bucket + interval '%d seconds' AS newer_from, ($3::bigint - (upto - here))::bigint AS skip
-                    FROM (SELECT bucket, sum(total) AS here, sum(sum(total)) OVER (ORDER BY bucket DESC) AS upto
-                          FROM email_log_count WHERE owner = $1 GROUP BY bucket) AS running
+                    SELECT bucket + interval '%d seconds' AS newer_from, ($3::bigint - newer)::bigint AS skip
+                    FROM (SELECT bucket,
+                                 coalesce(sum(total) OVER (ORDER BY bucket DESC
+                                     GROUPS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS newer,
+                                 sum(total) OVER (ORDER BY bucket DESC) AS upto
+                          FROM email_log_count WHERE owner = $1) AS running
                     WHERE upto > $3::bigint ORDER BY bucket DESC LIMIT 1),
                 page AS (
                     SELECT id, created_at FROM email_log
