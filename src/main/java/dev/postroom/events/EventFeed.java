@@ -40,6 +40,8 @@ public class EventFeed {
 
     /** Events a follower may have waiting before it counts as too slow and is ended. */
     static final int FOLLOWER_BUFFER = 1_000;
+    /** The type of the event that tells a page to load afresh: what it missed is no longer kept. */
+    public static final String RESET = "reset";
     private static final int BACKLOG_PAGE = 500;
     private static final Logger LOG = Logger.getLogger(EventFeed.class);
 
@@ -65,7 +67,7 @@ public class EventFeed {
                     followers.computeIfAbsent(topic, t -> ConcurrentHashMap.newKeySet()).add(follower);
                     emitter.onTermination(() -> forget(topic, follower));
                     subscribed()
-                            .chain(() -> after == null ? Uni.createFrom().item(List.<Event>of()) : backlog(topic, after))
+                            .chain(() -> after == null ? Uni.createFrom().item(List.<Event>of()) : replay(topic, after))
                             .subscribe().with(follower::caughtUp, emitter::fail);
                 })
                 // The bound of a follower that caught up; Mutiny fails the stream when it overflows.
@@ -93,6 +95,50 @@ public class EventFeed {
             set.remove(follower);
             return set.isEmpty() ? null : set;
         });
+    }
+
+    /**
+     * What the topic published after {@code after}, oldest first; or, when the stream may no longer hold all of it
+     * (trimmed to {@link EventPublisher#KEPT_PER_TOPIC} past {@code after}, or gone {@link EventPublisher#KEPT_FOR}
+     * after its last event), one {@value #RESET} event instead: the page must load afresh, as replaying would skip
+     * changes. Its id is the newest the topic had, so the page resumes from there.
+     */
+    private Uni<List<Event>> replay(String topic, String after) {
+        return redis.send(Request.cmd(Command.XINFO).arg("STREAM").arg(Topics.streamKey(topic)))
+                .map(info -> {
+                    // Trimming removes the oldest entries: if any were removed and the page is behind the oldest kept
+                    // one, some of what it missed may be gone. (entries-added is Redis 7; before, a full stream is
+                    // taken as trimmed.)
+                    Response added = infoField(info, "entries-added");
+                    long length = infoField(info, "length").toLong();
+                    boolean trimmed = added != null ? added.toLong() > length : length >= EventPublisher.KEPT_PER_TOPIC;
+                    Response first = infoField(info, "first-entry");
+                    return trimmed && first != null && StreamIds.compare(first.get(0).toString(), after) > 0
+                            ? infoField(info, "last-generated-id").toString() : null;
+                })
+                .onFailure(failure -> String.valueOf(failure.getMessage()).contains("no such key"))
+                .recoverWithItem(() -> {
+                    long now = System.currentTimeMillis();
+                    // No stream: nothing was ever published, or it expired a day after its last event.
+                    boolean expired = !StreamIds.BEGINNING.equals(after)
+                            && StreamIds.millis(after) < now - EventPublisher.KEPT_FOR.toMillis();
+                    return expired ? StreamIds.before(now) : null;
+                })
+                .chain(resetId -> resetId == null ? backlog(topic, after)
+                        : Uni.createFrom().item(List.of(new Event(resetId, topic, new JsonObject().put("type", RESET)))));
+    }
+
+    /** A field of an XINFO STREAM answer (a map with RESP3, name/value pairs with RESP2); null when absent. */
+    private static Response infoField(Response info, String name) {
+        if (!info.getKeys().isEmpty()) {
+            return info.get(name);
+        }
+        for (int i = 0; i + 1 < info.size(); i += 2) {
+            if (name.equals(info.get(i).toString())) {
+                return info.get(i + 1);
+            }
+        }
+        return null;
     }
 
     /** What the stream holds after {@code after}, oldest first, read a page at a time. */

@@ -31,6 +31,17 @@
         if (liveDot) liveDot.classList.remove('live');
         if (source.readyState === EventSource.CLOSED) setTimeout(open, 3000);
       };
+      // The server no longer keeps all that happened since lastId (a long sleep, or a flood of changes): load afresh.
+      // A page that was just loaded says so instead, so that a flood can't make it reload over and over.
+      source.addEventListener('reset', (event) => {
+        lastId = event.lastEventId || lastId;
+        if (performance.now() > 30000) {
+          location.reload();
+        } else {
+          const notice = document.getElementById('reset-notice');
+          if (notice) notice.hidden = false;
+        }
+      });
       for (const [type, handle] of Object.entries(handlers)) {
         source.addEventListener(type, (event) => {
           const arrived = performance.now();

@@ -9,6 +9,7 @@ import dev.postroom.testing.TestUsers;
 import dev.postroom.testing.TestUsers.User;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.smallrye.mutiny.Uni;
 import io.vertx.core.json.JsonObject;
 import io.vertx.mutiny.sqlclient.Pool;
 import jakarta.inject.Inject;
@@ -99,6 +100,37 @@ class EventStreamTest {
 
         try (SseClient stream = open("events/mailboxes/" + mailbox + "?lastEventId=" + start.group(1), cookie(owner))) {
             assertEquals(List.of(1), numbers(stream.events(1, WAIT)));
+        }
+    }
+
+    @Test
+    void aPageThatMissedMoreThanTheStreamKeepsIsToldToLoadAfresh() {
+        User owner = TestUsers.signUp("sse-reset");
+        UUID mailbox = linkedMailbox(owner);
+        String seen = publish(mailbox, 0);
+        // While the page is away, more happens than the stream keeps: replaying would skip the oldest changes.
+        Uni.join().all(IntStream.rangeClosed(1, EventPublisher.KEPT_PER_TOPIC + 200).mapToObj(n -> publisher
+                .publish(Topics.mailbox(mailbox), new JsonObject().put("type", "message").put("n", n))).toList())
+                .andFailFast().await().atMost(WAIT);
+        try (SseClient stream = open("events/mailboxes/" + mailbox + "?lastEventId=" + seen, cookie(owner))) {
+            SseEvent reset = stream.events(1, WAIT).getFirst();
+            assertEquals("reset", reset.name());
+            publish(mailbox, -1);
+            assertEquals(List.of(-1), numbers(stream.events(1, WAIT)), "then live again");
+        }
+
+        // A topic whose stream expired (a day after its last event) looks like one that never had any.
+        UUID quiet = linkedMailbox(owner);
+        String twoDaysAgo = (System.currentTimeMillis() - Duration.ofDays(2).toMillis()) + "-0";
+        try (SseClient stream = open("events/mailboxes/" + quiet + "?lastEventId=" + twoDaysAgo, cookie(owner))) {
+            assertEquals("reset", stream.events(1, WAIT).getFirst().name());
+        }
+        String aMinuteAgo = (System.currentTimeMillis() - Duration.ofMinutes(1).toMillis()) + "-0";
+        try (SseClient stream = open("events/mailboxes/" + quiet + "?lastEventId=" + aMinuteAgo, cookie(owner))) {
+            stream.comment(WAIT);
+            assertEquals(List.of(), stream.eventsWithin(Duration.ofMillis(500)), "nothing was missed");
+            publish(quiet, 7);
+            assertEquals(List.of(7), numbers(stream.events(1, WAIT)));
         }
     }
 
