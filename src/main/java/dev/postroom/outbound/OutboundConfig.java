@@ -5,7 +5,9 @@ import io.smallrye.config.WithDefault;
 
 import java.time.Duration;
 import java.time.ZoneId;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /** Settings of queued delivery ({@code postroom.outbound.*}); every default is what a small installation needs. */
 @ConfigMapping(prefix = "postroom.outbound")
@@ -27,6 +29,13 @@ public interface OutboundConfig {
      */
     @WithDefault("PT10S")
     Duration countFoldInterval();
+
+    /**
+     * The senders a {@code from} may name: addresses ({@code news@example.com}) and whole domains
+     * ({@code @example.com}), compared without regard to case. Unset: any sender, as the relay allows. Set it when
+     * the relay would send as anyone, so that an API key can't send as someone else.
+     */
+    Optional<List<String>> allowedSenders();
 
     interface Limits {
         /** Recipients of one email, to, cc and bcc together. */

@@ -7,15 +7,24 @@ import jakarta.enterprise.context.ApplicationScoped;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.stream.Collectors;
 
 /** The rules of {@code POST /send}, checked all at once so that a client sees every problem in one answer. */
 @ApplicationScoped
 public class SendRequestValidator {
 
     private final OutboundConfig.Limits limits;
+    /** Lower-case addresses and "@domain"s a from may name; null: any. */
+    private final Set<String> allowedSenders;
 
     public SendRequestValidator(OutboundConfig config) {
         this.limits = config.limits();
+        this.allowedSenders = config.allowedSenders()
+                .map(list -> list.stream().map(s -> s.strip().toLowerCase(Locale.ROOT)).filter(s -> !s.isEmpty())
+                        .map(s -> s.contains("@") ? s : "@" + s).collect(Collectors.toUnmodifiableSet()))
+                .orElse(null);
     }
 
     public OutgoingEmail validate(SendRequest request) {
@@ -35,6 +44,9 @@ public class SendRequestValidator {
                     + limits.maxRecipients() + ")"));
         }
         EmailAddress from = address("from", request.from(), errors);
+        if (from != null && !allowedSender(from)) {
+            errors.add(new FieldError("from", "is not among the senders this service may send as"));
+        }
         EmailAddress replyTo = address("replyTo", request.replyTo(), errors);
 
         String subject = request.subject();
@@ -62,6 +74,14 @@ public class SendRequestValidator {
         }
         return new OutgoingEmail(to, cc, bcc, from, replyTo, subject.strip(), hasText ? request.text() : null,
                 hasHtml ? request.html() : null);
+    }
+
+    private boolean allowedSender(EmailAddress from) {
+        if (allowedSenders == null) {
+            return true;
+        }
+        String address = from.address().toLowerCase(Locale.ROOT);
+        return allowedSenders.contains(address) || allowedSenders.contains(address.substring(address.lastIndexOf('@')));
     }
 
     private static List<EmailAddress> addresses(String field, List<String> values, List<FieldError> errors) {

@@ -65,6 +65,22 @@ class SendApiTest {
     }
 
     @Test
+    void fromMustBeAnAllowedSender() {
+        // %test.postroom.outbound.allowed-senders=@example.org,News@Example.com
+        for (String allowed : List.of("Alice <alice@example.org>", "BOB@EXAMPLE.ORG", "news@example.com")) {
+            send(ALICE, Map.of("to", uniqueAddress("from-ok-"), "from", allowed, "subject", "s", "text", "t"))
+                    .statusCode(202);
+        }
+        for (String spoofed : List.of("ceo@example.com", "someone@example.org.evil.test", "x@sub.example.org")) {
+            send(ALICE, Map.of("to", uniqueAddress("from-no-"), "from", spoofed, "subject", "s", "text", "t"))
+                    .statusCode(400)
+                    .contentType("application/problem+json")
+                    .body("errors.field", hasItem("from"))
+                    .body("errors.message", hasItem(containsString("not among the senders")));
+        }
+    }
+
+    @Test
     void missingRecipientsTooManyRecipientsAndMalformedJsonAreClearErrors() {
         send(ALICE, Map.of("subject", "s", "text", "t")).statusCode(400).body("errors.field", hasItem("to"));
         List<String> many = Collections.nCopies(51, "someone@example.org");
