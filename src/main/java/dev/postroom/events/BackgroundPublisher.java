@@ -63,7 +63,7 @@ public class BackgroundPublisher {
         }
         queued.addAndGet(-batch.size());
         if (batch.isEmpty()) {
-            sending.set(false);
+            batchDone(); // another sender took the queue meanwhile; an event offered since must not wait
             return;
         }
         redis.batch(batch)

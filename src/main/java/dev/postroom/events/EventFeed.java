@@ -106,26 +106,27 @@ public class EventFeed {
     private Uni<List<Event>> replay(String topic, String after) {
         return redis.send(Request.cmd(Command.XINFO).arg("STREAM").arg(Topics.streamKey(topic)))
                 .map(info -> {
-                    // Trimming removes the oldest entries: if any were removed and the page is behind the oldest kept
-                    // one, some of what it missed may be gone. (entries-added is Redis 7; before, a full stream is
-                    // taken as trimmed.)
+                    // Entries older than the oldest kept one are gone if the stream was trimmed (entries-added is
+                    // Redis 7; before, a full stream is taken as trimmed) or expired and began again since.
                     Response added = infoField(info, "entries-added");
                     long length = infoField(info, "length").toLong();
                     boolean trimmed = added != null ? added.toLong() > length : length >= EventPublisher.KEPT_PER_TOPIC;
                     Response first = infoField(info, "first-entry");
-                    return trimmed && first != null && StreamIds.compare(first.get(0).toString(), after) > 0
+                    boolean behind = first != null && StreamIds.compare(first.get(0).toString(), after) > 0;
+                    return behind && (trimmed || olderThanKept(after))
                             ? infoField(info, "last-generated-id").toString() : null;
                 })
                 .onFailure(failure -> String.valueOf(failure.getMessage()).contains("no such key"))
-                .recoverWithItem(() -> {
-                    long now = System.currentTimeMillis();
-                    // No stream: nothing was ever published, or it expired a day after its last event.
-                    boolean expired = !StreamIds.BEGINNING.equals(after)
-                            && StreamIds.millis(after) < now - EventPublisher.KEPT_FOR.toMillis();
-                    return expired ? StreamIds.before(now) : null;
-                })
+                // No stream: nothing was ever published, or it expired a day after its last event.
+                .recoverWithItem(() -> olderThanKept(after) ? StreamIds.before(System.currentTimeMillis()) : null)
                 .chain(resetId -> resetId == null ? backlog(topic, after)
                         : Uni.createFrom().item(List.of(new Event(resetId, topic, new JsonObject().put("type", RESET)))));
+    }
+
+    /** Whether events after {@code after} may have expired with their stream (the beginning is never too old). */
+    private static boolean olderThanKept(String after) {
+        return !StreamIds.BEGINNING.equals(after)
+                && StreamIds.millis(after) < System.currentTimeMillis() - EventPublisher.KEPT_FOR.toMillis();
     }
 
     /** A field of an XINFO STREAM answer (a map with RESP3, name/value pairs with RESP2); null when absent. */
@@ -242,12 +243,18 @@ public class EventFeed {
     }
 
     @PreDestroy
-    synchronized void close() {
-        if (connection != null) {
-            connection.close().subscribe().with(ignored -> { }, ignored -> { });
+    void close() {
+        RedisConnection closing;
+        synchronized (this) {
+            closing = connection;
             connection = null;
+            subscription = null;
         }
-        subscription = null;
+        // Outside the lock: closing runs the connection's end handler (lost), which takes this lock on an event loop
+        // while that thread holds the connection's own lock, which close() waits for.
+        if (closing != null) {
+            closing.close().subscribe().with(ignored -> { }, ignored -> { });
+        }
     }
 
     /** One page following one topic: live events wait while the backlog is replayed, then pass once, in order. */

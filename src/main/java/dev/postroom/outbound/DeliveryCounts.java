@@ -40,16 +40,26 @@ public class DeliveryCounts {
 
     /** The owner's counts, with the day that starts at {@code dayStart}. */
     public Uni<Counts> of(String owner, Instant dayStart) {
+        return sum(owner, dayStart, "coalesce(sum(total), 0)", "");
+    }
+
+    /** Only the day that starts at {@code dayStart}: reads that day's quarter hours, not the owner's whole history. */
+    public Uni<DeliveryLog.Summary> day(String owner, Instant dayStart) {
+        return sum(owner, dayStart, "0", " AND bucket >= $2").map(Counts::day);
+    }
+
+    /** {@code total}: the SQL of the total column; {@code range}: more of the WHERE clause. */
+    private Uni<Counts> sum(String owner, Instant dayStart, String total, String range) {
         OffsetDateTime since = OffsetDateTime.ofInstant(dayStart, ZoneOffset.UTC);
         if (dayStart.getEpochSecond() % BUCKET_SECONDS != 0 || dayStart.getNano() != 0) {
             return exactly(owner, since); // a day that starts within a quarter hour: a custom offset like +05:17
         }
         return pool.preparedQuery("""
-                        SELECT coalesce(sum(total), 0) AS total,
+                        SELECT %s AS total,
                                coalesce(sum(total) FILTER (WHERE bucket >= $2), 0) AS day_total,
                                coalesce(sum(sent) FILTER (WHERE bucket >= $2), 0) AS day_sent,
                                coalesce(sum(failed) FILTER (WHERE bucket >= $2), 0) AS day_failed
-                        FROM email_log_count WHERE owner = $1""")
+                        FROM email_log_count WHERE owner = $1%s""".formatted(total, range))
                 .execute(Tuple.of(owner, since))
                 .map(rows -> counts(rows.iterator().next()));
     }

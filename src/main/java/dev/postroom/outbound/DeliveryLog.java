@@ -50,7 +50,7 @@ public class DeliveryLog {
 
     /** Today's summary alone (in the configured time zone). */
     public Uni<Summary> today(String owner) {
-        return counts.of(owner, todayStart(config.summaryTimeZone())).map(DeliveryCounts.Counts::day);
+        return counts.day(owner, todayStart(config.summaryTimeZone()));
     }
 
     public Uni<Optional<LogEntry>> find(String owner, UUID id) {

@@ -746,6 +746,9 @@ final class MailboxSync {
         }
         ctx.indices().refresh().onFailure().recoverWithNull().subscribe().with(ignored -> {
             synchronized (this) {
+                if (stopped) {
+                    return; // the lease went meanwhile: the next owner finishes it
+                }
                 initialDone = true;
             }
             ctx.store().markInitialDone(ctx.owner(), id).subscribe().with(done -> {

@@ -75,8 +75,4 @@ public class PageSessions {
     public static Response signInFirst(String path) {
         return Response.seeOther(URI.create("/signin?next=" + URLEncoder.encode(path, StandardCharsets.UTF_8))).build();
     }
-
-    public static Response redirect(String location) {
-        return Response.seeOther(URI.create(location)).build();
-    }
 }

@@ -1,6 +1,8 @@
 package dev.postroom.bench;
 
 import dev.postroom.account.LinkApi;
+import dev.postroom.events.EventPublisher;
+import dev.postroom.events.Topics;
 import dev.postroom.mail.MailboxChange;
 import dev.postroom.mail.MessageDoc;
 import dev.postroom.mail.SyncStateDoc;
@@ -167,7 +169,7 @@ class SyncBenchmark {
         List<String[]> rows = new ArrayList<>();
         Map<String, List<Double>> rates = new LinkedHashMap<>();
         Map<String, List<Boolean>> clean = new LinkedHashMap<>();
-        try (EventTap tap = new EventTap(redisUri(), "postroom:events", tapped::add)) {
+        try (EventTap tap = new EventTap(redisUri(), EventPublisher.CHANNEL, tapped::add)) {
             if (warmup > 0) {
                 String warm = bigMailbox(warmup, seed - 1);
                 long w0 = System.nanoTime();
@@ -369,7 +371,7 @@ class SyncBenchmark {
 
         ThrottleStats stats = simulator.stats(address);
         SyncStateDoc finalState = engine.liveState(mailbox).orElseThrow();
-        String topic = "mailbox:" + mailbox;
+        String topic = Topics.mailbox(mailbox);
         List<EventTap.Event> mine = tapped.stream().filter(e -> e.topic().equals(topic)).toList();
         List<EventTap.Event> indexed = mine.stream().filter(e -> "indexed".equals(e.json().getString("type"))).toList();
         Map<String, List<EventTap.Event>> perFolder = new LinkedHashMap<>();
@@ -707,7 +709,7 @@ class SyncBenchmark {
         SplittableRandom random = new SplittableRandom(longProperty("bench.latency.seed", 5L));
         Set<String> used = new HashSet<>();
         Map<String, Integer> sent = new HashMap<>();
-        try (EventTap tap = new EventTap(redisUri(), "postroom:events", tapped::add)) {
+        try (EventTap tap = new EventTap(redisUri(), EventPublisher.CHANNEL, tapped::add)) {
             CpuMeter.Sample c0 = cpu.sample();
             long requests0 = totalRequests(addresses);
             long start = System.nanoTime();
@@ -843,7 +845,7 @@ class SyncBenchmark {
     }
 
     private static EventTap.Event firstMatch(Change change, List<UUID> ids, Iterable<EventTap.Event> events) {
-        String topic = "mailbox:" + ids.get(change.mailbox());
+        String topic = Topics.mailbox(ids.get(change.mailbox()));
         for (EventTap.Event e : events) {
             if (e.nanos() >= change.madeAt() && e.topic().equals(topic) && "message".equals(e.json().getString("type"))
                     && change.messageId().equals(e.json().getString("messageId")) && change.matches().test(e.json())) {
@@ -854,7 +856,7 @@ class SyncBenchmark {
     }
 
     private static EventTap.Event firstAbout(Change change, List<UUID> ids, Iterable<EventTap.Event> events) {
-        String topic = "mailbox:" + ids.get(change.mailbox());
+        String topic = Topics.mailbox(ids.get(change.mailbox()));
         for (EventTap.Event e : events) {
             if (e.nanos() >= change.madeAt() && e.topic().equals(topic) && "message".equals(e.json().getString("type"))
                     && change.messageId().equals(e.json().getString("messageId"))) {

@@ -20,6 +20,9 @@ import java.util.stream.Stream;
  */
 public final class SseClient implements AutoCloseable {
 
+    /** One client for every stream: each of its own would keep a selector thread until garbage-collected. */
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+
     /** One parsed event; {@code comment} is set for comment lines (heartbeats), the rest for events. */
     public record SseEvent(String id, String name, String data, String comment) {
         public boolean isComment() {
@@ -41,7 +44,7 @@ public final class SseClient implements AutoCloseable {
         HttpRequest.Builder request = HttpRequest.newBuilder(url).header("Accept", "text/event-stream").GET();
         headers.forEach(request::header);
         try {
-            return new SseClient(HttpClient.newHttpClient().send(request.build(), HttpResponse.BodyHandlers.ofLines()));
+            return new SseClient(HTTP.send(request.build(), HttpResponse.BodyHandlers.ofLines()));
         } catch (IOException e) {
             throw new IllegalStateException("GET " + url.getPath() + " failed", e);
         } catch (InterruptedException e) {
