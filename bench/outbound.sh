@@ -25,6 +25,8 @@ REPO="$(cd "$HERE/.." && pwd)"
 # ============================================ knobs ===========================================================
 RUNS="${RUNS:-3}"                                  # runs per implementation, interleaved peer/Postroom
 OUTBOUND_PHASES="${OUTBOUND_PHASES:-accept e2e}"  # bench.sh phases for the default mode
+IMPLS="${IMPLS:-peer postroom}"                    # default mode: which implementations run (e.g. "postroom" alone
+                                                   # while trying a change; targets need both)
 
 # JVM flags for a 2-core box (one variable, word-split into java's argument list):
 #   -XX:+UseParallelGC   throughput collector. On 2 cores G1's concurrent marking and write barriers cost CPU
@@ -647,15 +649,19 @@ do_outbound() {
   preflight_peer
   start_session outbound "$dir"
   for n in $(seq 1 "$RUNS"); do
-    log "=== run $n/$RUNS: peer"
-    peer_start
-    bench_peer "$dir/peer-$n" PHASES="$OUTBOUND_PHASES"
-    peer_stop; summarize "$dir"
-    log "=== run $n/$RUNS: Postroom"
-    postroom_start "$dir/postroom-$n"
-    if (( n == 1 )); then check_tables; postroom_smoke; fi
-    bench_postroom "$dir/postroom-$n" PHASES="$OUTBOUND_PHASES"
-    postroom_stop; summarize "$dir"
+    if [[ " $IMPLS " == *" peer "* ]]; then
+      log "=== run $n/$RUNS: peer"
+      peer_start
+      bench_peer "$dir/peer-$n" PHASES="$OUTBOUND_PHASES"
+      peer_stop; summarize "$dir"
+    fi
+    if [[ " $IMPLS " == *" postroom "* ]]; then
+      log "=== run $n/$RUNS: Postroom"
+      postroom_start "$dir/postroom-$n"
+      if (( n == 1 )); then check_tables; postroom_smoke; fi
+      bench_postroom "$dir/postroom-$n" PHASES="$OUTBOUND_PHASES"
+      postroom_stop; summarize "$dir"
+    fi
   done
   log "summary: $dir/summary.md"
   cat "$dir/summary.md"

@@ -38,6 +38,14 @@ class DeliveryLogTest {
     @Inject
     DeliveryCounts counts;
 
+    /** A generic plan made while the log was small would keep scanning it whole once it has grown (application.properties). */
+    @Test
+    void everyConnectionPlansStatementsForTheirParameters() {
+        String mode = pool.query("SELECT current_setting('plan_cache_mode') AS mode").execute().await().indefinitely()
+                .iterator().next().getString("mode");
+        assertEquals("force_custom_plan", mode);
+    }
+
     @Test
     void todaysSummaryFollowsTheTimeZonesDayBoundary() {
         String owner = "key:zone";
@@ -184,7 +192,7 @@ class DeliveryLogTest {
         pool.preparedQuery("""
                         INSERT INTO email_log (id, owner, to_addresses, subject, text_body, status, created_at,
                             sent_at, failed_at)
-                        VALUES ($1, $2, '{someone@example.org}', 'seeded', 'body', $3, $4,
+                        VALUES ($1, $2, '{someone@example.org}', 'seeded', 'body', $3::text, $4::timestamptz,
                             CASE WHEN $3 = 'sent' THEN $4 END, CASE WHEN $3 = 'failed' THEN $4 END)""")
                 .execute(Tuple.of(id, owner, status, OffsetDateTime.ofInstant(createdAt, ZoneOffset.UTC)))
                 .await().indefinitely();
