@@ -2,7 +2,6 @@ package dev.postroom.events;
 
 import io.vertx.core.json.JsonObject;
 import io.vertx.mutiny.redis.client.Redis;
-import io.vertx.mutiny.redis.client.Request;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.jboss.logging.Logger;
 
@@ -17,8 +16,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * Publishes events for producers whose own work must never wait for, or fail because of, a page's live view (the
  * delivery worker at thousands of emails a second). {@link #offer} returns at once; events queue in memory and go
- * to Redis in one pipelined call per batch, one batch at a time (so they keep their order). Under light load each
- * event goes alone at once; under heavy load, many share a round trip.
+ * to Redis in one call per batch, one batch at a time (so they keep their order). Under light load each event goes
+ * alone at once; under heavy load, many share a call.
  *
  * <p>Live events are a convenience, not a record (the delivery log in PostgreSQL is): when Redis is down or slow, a
  * batch fails or times out and is dropped, and past {@value #MAX_QUEUED} waiting events new ones are dropped too.
@@ -28,12 +27,11 @@ import java.util.concurrent.atomic.AtomicInteger;
 public class BackgroundPublisher {
 
     static final int MAX_QUEUED = 10_000;
-    private static final int MAX_BATCH = 256;
     private static final Duration BATCH_TIMEOUT = Duration.ofSeconds(5);
     private static final Logger LOG = Logger.getLogger(BackgroundPublisher.class);
 
     private final Redis redis;
-    private final Queue<Request> queue = new ConcurrentLinkedQueue<>();
+    private final Queue<EventPublisher.Outgoing> queue = new ConcurrentLinkedQueue<>();
     private final AtomicInteger queued = new AtomicInteger();
     private final AtomicBoolean sending = new AtomicBoolean();
 
@@ -48,7 +46,7 @@ public class BackgroundPublisher {
             LOG.debugf("live event of %s dropped: %d events already wait for Redis", topic, MAX_QUEUED);
             return;
         }
-        queue.add(EventPublisher.appendAndAnnounce(topic, event));
+        queue.add(new EventPublisher.Outgoing(topic, event));
         sendNextBatch();
     }
 
@@ -56,9 +54,9 @@ public class BackgroundPublisher {
         if (queue.isEmpty() || !sending.compareAndSet(false, true)) {
             return; // the batch in flight sends the next one when it is done
         }
-        List<Request> batch = new ArrayList<>(Math.min(MAX_BATCH, queued.get()));
-        Request next;
-        while (batch.size() < MAX_BATCH && (next = queue.poll()) != null) {
+        List<EventPublisher.Outgoing> batch = new ArrayList<>(Math.min(EventPublisher.MAX_EVENTS_PER_CALL, queued.get()));
+        EventPublisher.Outgoing next;
+        while (batch.size() < EventPublisher.MAX_EVENTS_PER_CALL && (next = queue.poll()) != null) {
             batch.add(next);
         }
         queued.addAndGet(-batch.size());
@@ -66,7 +64,7 @@ public class BackgroundPublisher {
             batchDone(); // another sender took the queue meanwhile; an event offered since must not wait
             return;
         }
-        redis.batch(batch)
+        redis.send(EventPublisher.appendAndAnnounce(batch))
                 .ifNoItem().after(BATCH_TIMEOUT).fail()
                 .subscribe().with(
                         ignored -> batchDone(),

@@ -27,13 +27,31 @@ public class EventPublisher {
     /** A topic's stream goes away this long after its last event: quiet topics cost no memory. */
     public static final Duration KEPT_FOR = Duration.ofDays(1);
 
-    /** XADD then PUBLISH in one script: subscribers never see an event that the stream lacks, and order is kept. */
+    /** Most events in one call, so that a long list can't hold Redis (single-threaded) for long. */
+    static final int MAX_EVENTS_PER_CALL = 256;
+
+    /**
+     * For each event in turn, XADD then PUBLISH, in one script: subscribers never see an event that the stream lacks,
+     * and order is kept. KEYS are the events' stream keys; ARGV: the stream length cap, the channel, how long a stream
+     * is kept, then topic and JSON of each event. Each stream's expiry is renewed once per call.
+     */
     private static final String APPEND_AND_ANNOUNCE = """
-            local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[2], '*', 'e', ARGV[1])
-            redis.call('PEXPIRE', KEYS[1], ARGV[5])
-            redis.call('PUBLISH', ARGV[3], ARGV[4] .. ' ' .. id .. ' ' .. ARGV[1])
-            return id
+            local ids, renewed = {}, {}
+            for i, key in ipairs(KEYS) do
+                local topic, event = ARGV[2 + 2 * i], ARGV[3 + 2 * i]
+                ids[i] = redis.call('XADD', key, 'MAXLEN', '~', ARGV[1], '*', 'e', event)
+                redis.call('PUBLISH', ARGV[2], topic .. ' ' .. ids[i] .. ' ' .. event)
+                if not renewed[key] then
+                    renewed[key] = true
+                    redis.call('PEXPIRE', key, ARGV[3])
+                end
+            end
+            return ids
             """;
+
+    /** An event and the topic it belongs to. */
+    public record Outgoing(String topic, JsonObject event) {
+    }
 
     private final ReactiveRedisDataSource redis;
 
@@ -43,20 +61,29 @@ public class EventPublisher {
 
     /** Appends and announces one event; answers its stream id. */
     public Uni<String> publish(String topic, JsonObject event) {
-        return redis.getRedis().send(appendAndAnnounce(topic, event)).map(response -> response.toString());
+        return redis.getRedis().send(appendAndAnnounce(List.of(new Outgoing(topic, event))))
+                .map(ids -> ids.get(0).toString());
     }
 
-    /** The one command that appends an event to its topic's stream and announces it (also sent in batches). */
-    static Request appendAndAnnounce(String topic, JsonObject event) {
-        return Request.cmd(Command.EVAL).arg(APPEND_AND_ANNOUNCE).arg(1).arg(Topics.streamKey(topic))
-                .arg(event.encode()).arg(KEPT_PER_TOPIC).arg(CHANNEL).arg(topic).arg(KEPT_FOR.toMillis());
+    /**
+     * The one command that appends events (at most {@value #MAX_EVENTS_PER_CALL}) to their topics' streams and
+     * announces them, in order.
+     */
+    static Request appendAndAnnounce(List<Outgoing> events) {
+        Request request = Request.cmd(Command.EVAL).arg(APPEND_AND_ANNOUNCE).arg(events.size());
+        events.forEach(outgoing -> request.arg(Topics.streamKey(outgoing.topic())));
+        request.arg(KEPT_PER_TOPIC).arg(CHANNEL).arg(KEPT_FOR.toMillis());
+        events.forEach(outgoing -> request.arg(outgoing.topic()).arg(outgoing.event().encode()));
+        return request;
     }
 
-    /** Publishes events of one topic in order (one round trip each; pages want them in order, not in bulk). */
+    /** Publishes events of one topic in order, up to {@value #MAX_EVENTS_PER_CALL} per round trip. */
     public Uni<Void> publishAll(String topic, List<JsonObject> events) {
+        List<Outgoing> outgoing = events.stream().map(event -> new Outgoing(topic, event)).toList();
         Uni<Void> chain = Uni.createFrom().voidItem();
-        for (JsonObject event : events) {
-            chain = chain.chain(() -> publish(topic, event)).replaceWithVoid();
+        for (int from = 0; from < outgoing.size(); from += MAX_EVENTS_PER_CALL) {
+            List<Outgoing> chunk = outgoing.subList(from, Math.min(outgoing.size(), from + MAX_EVENTS_PER_CALL));
+            chain = chain.chain(() -> redis.getRedis().send(appendAndAnnounce(chunk))).replaceWithVoid();
         }
         return chain;
     }
