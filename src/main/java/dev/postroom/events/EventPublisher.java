@@ -50,7 +50,7 @@ public class EventPublisher {
             """;
 
     /** An event and the topic it belongs to. */
-    public record Outgoing(String topic, JsonObject event) {
+    record Outgoing(String topic, JsonObject event) {
     }
 
     private final ReactiveRedisDataSource redis;
