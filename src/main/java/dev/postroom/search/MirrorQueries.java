@@ -26,7 +26,7 @@ import java.util.UUID;
 public class MirrorQueries {
 
     /** Elasticsearch's and OpenSearch's default max_result_window: from + size beyond it is refused. */
-    static final int MAX_WINDOW = 10_000;
+    public static final int MAX_WINDOW = 10_000;
     private static final int SNAPSHOT_PAGE = 1_000;
 
     private final Engine engine;

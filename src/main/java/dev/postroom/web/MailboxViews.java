@@ -34,6 +34,8 @@ import java.util.UUID;
 public class MailboxViews {
 
     static final int PAGE_SIZE = 100;
+    /** The last page the search can reach (its result window). */
+    static final int LAST_PAGE = MirrorQueries.MAX_WINDOW / PAGE_SIZE;
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'").withZone(ZoneOffset.UTC);
     private static final Logger LOG = Logger.getLogger(MailboxViews.class);
 
@@ -124,7 +126,7 @@ public class MailboxViews {
         }
 
         public boolean hasNext() {
-            return filter.page() < pages() && (long) (filter.page() + 1) * PAGE_SIZE <= 10_000;
+            return filter.page() < Math.min(pages(), LAST_PAGE);
         }
 
         /** The whole page at another page number (for the address bar and without JavaScript). */
@@ -203,9 +205,10 @@ public class MailboxViews {
                 });
     }
 
-    private Uni<MessageList> list(UUID mailboxId, Filter filter) {
-        int page = Math.min(filter.page(), 10_000 / PAGE_SIZE);
-        return mirror.searchMessages(mailboxId, filter.folderId(), filter.text(), false, page - 1, PAGE_SIZE)
+    private Uni<MessageList> list(UUID mailboxId, Filter asked) {
+        // Past the search's window, show (and label) its last page.
+        Filter filter = asked.page() <= LAST_PAGE ? asked : new Filter(asked.folderId(), asked.text(), LAST_PAGE);
+        return mirror.searchMessages(mailboxId, filter.folderId(), filter.text(), false, filter.page() - 1, PAGE_SIZE)
                 .map((MessagePage found) -> new MessageList(mailboxId, found.messages().stream().map(MessageRow::of).toList(),
                         found.total(), filter, null))
                 .onFailure().recoverWithItem(failure -> {

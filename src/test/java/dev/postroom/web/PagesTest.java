@@ -1,5 +1,6 @@
 package dev.postroom.web;
 
+import dev.postroom.testing.QuietMailboxes;
 import dev.postroom.testing.TestUsers;
 import dev.postroom.testing.TestUsers.User;
 import io.quarkus.test.common.http.TestHTTPResource;
@@ -7,6 +8,8 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.response.ExtractableResponse;
 import io.restassured.response.Response;
 import io.restassured.specification.RequestSpecification;
+import io.vertx.mutiny.sqlclient.Pool;
+import jakarta.inject.Inject;
 import org.junit.jupiter.api.Test;
 
 import java.net.URI;
@@ -25,6 +28,9 @@ class PagesTest {
 
     @TestHTTPResource("/")
     URI base;
+
+    @Inject
+    Pool pool;
 
     private static RequestSpecification form() {
         return given().redirects().follow(false).contentType("application/x-www-form-urlencoded")
@@ -80,6 +86,15 @@ class PagesTest {
         signedIn(other).get("/mailboxes/" + UUID.randomUUID()).then().statusCode(404).body(containsString("No such mailbox"));
         signedIn(other).get("/mailboxes/" + UUID.randomUUID() + "/messages").then().statusCode(404);
         signedIn(other).get("/mailboxes").then().statusCode(200).body(containsString("id=\"no-mailboxes\""));
+    }
+
+    @Test
+    void aPagePastTheSearchWindowShowsAndNamesTheLastReachablePage() {
+        User user = TestUsers.signUp("page-window");
+        UUID mailbox = QuietMailboxes.insert(pool, user.id(), "page-window@example.org");
+        signedIn(user).get("/mailboxes/" + mailbox + "/messages?page=500").then().statusCode(200)
+                .body(containsString("data-page=\"100\"")).body(containsString("Page 100 of"))
+                .body(not(containsString("rel=\"next\"")));
     }
 
     @Test

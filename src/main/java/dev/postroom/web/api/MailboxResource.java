@@ -8,6 +8,7 @@ import dev.postroom.account.OutlookLinking;
 import dev.postroom.mail.FolderDoc;
 import dev.postroom.mail.MessageDoc;
 import dev.postroom.outbound.InvalidRequestException;
+import dev.postroom.search.MirrorQueries;
 import dev.postroom.sync.SyncService;
 import io.smallrye.mutiny.Uni;
 import jakarta.ws.rs.Consumes;
@@ -45,7 +46,7 @@ import java.util.UUID;
 public class MailboxResource {
 
     /** Elasticsearch's result window: (page) x (limit) may not reach beyond it. */
-    static final int MAX_WINDOW = 10_000;
+    static final int MAX_WINDOW = MirrorQueries.MAX_WINDOW;
     static final int MAX_LIMIT = 100;
 
     private final OutlookLinking linking;
